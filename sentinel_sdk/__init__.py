@@ -1,0 +1,104 @@
+"""LLM Sentinel SDK: capture every LLM call your app makes and ship it to Kafka.
+
+import sentinel_sdk
+
+sentinel_sdk.init(brokers=["localhost:9092"], service_name="chat-api")
+sentinel_sdk.track(model="gpt-4o", prompt="Hi", response="Hello!", latency_ms=420.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typing_extensions import Unpack
+
+from ._capture import TrackFields
+from ._runtime import get_client, init, set_client
+from ._stats import ClientStats, DropReason
+from ._validation import MAX_TEXT_LENGTH, MAX_TOKENS, coerce_metadata
+from .builders import TelemetryEventBuilder
+from .client import SentinelClient
+from .config import SentinelConfig
+from .events import PromptInfo, ResponseInfo, TelemetryEvent, json_schema
+from .exceptions import (
+    ConfigurationError,
+    ConnectionError,
+    SendError,
+    SentinelError,
+    TimeoutError,
+    ValidationError,
+)
+from .scope import RequestScope, current_scope, request_scope, set_user
+from .types import AnomalyType, DetectionMethod, Severity
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "MAX_TOKENS",
+    "AnomalyType",
+    "AsyncSentinelClient",
+    "ClientStats",
+    "ConfigurationError",
+    "ConnectionError",
+    "DetectionMethod",
+    "DropReason",
+    "PromptInfo",
+    "RequestScope",
+    "ResponseInfo",
+    "SendError",
+    "SentinelClient",
+    "SentinelConfig",
+    "SentinelError",
+    "Severity",
+    "TelemetryEvent",
+    "TelemetryEventBuilder",
+    "TimeoutError",
+    "TrackFields",
+    "ValidationError",
+    "__version__",
+    "coerce_metadata",
+    "current_client",
+    "current_scope",
+    "flush",
+    "get_client",
+    "init",
+    "json_schema",
+    "request_scope",
+    "set_client",
+    "set_user",
+    "track",
+]
+
+
+def current_client() -> Any:
+    """The client for an event captured here: the current request's, else the default."""
+    scope = current_scope()
+    if scope is not None and scope.client is not None:
+        return scope.client
+    return get_client()
+
+
+def track(**fields: Unpack[TrackFields]) -> str:
+    """Capture one LLM call with the current client (see ``SentinelClient.track``)."""
+    client = current_client()
+    result: str = client.track_nowait(**fields)
+    return result
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Flush the default client (see ``SentinelClient.flush``)."""
+    client = get_client()
+    flusher = getattr(client, "flush", None)
+    if flusher is None:
+        return True
+    return bool(flusher(timeout))
+
+
+def __getattr__(name: str) -> Any:
+    # aiokafka is an optional extra: import the async client only when asked for.
+    if name == "AsyncSentinelClient":
+        from .async_client import AsyncSentinelClient
+
+        return AsyncSentinelClient
+    raise AttributeError(f"module 'sentinel_sdk' has no attribute {name!r}")

@@ -1,0 +1,228 @@
+"""``BaseClient``: every line the two clients share that does no network I/O.
+
+The caller's side (``track_nowait`` / ``send_nowait``: build, sample, enqueue),
+the counters, the spool set-up, fork handling and the spill step live here.
+``SentinelClient`` adds a sender thread over kafka-python; ``AsyncSentinelClient``
+adds a sender task over aiokafka.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import _runtime
+from ._capture import build_event, estimate_size, prepare_sent_event, sampled
+from ._delivery import DeliveryCore, State
+from ._ids import new_event_id
+from ._log import warn_once
+from ._producers import is_permanent
+from ._queue import EventQueue
+from ._sender import (
+    AcquireReplay,
+    CloseSpool,
+    IORequest,
+    ReleaseReplay,
+    Sender,
+    SpoolAppend,
+    SpoolCount,
+    SpoolDelete,
+    SpoolRead,
+)
+from ._spool import Spool, default_spool_dir
+from ._stats import ClientStats, DropReason, Stats
+from .config import SentinelConfig
+from .events import TelemetryEvent
+from .exceptions import ConfigurationError
+
+__all__ = ["BaseClient"]
+
+
+def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -> SentinelConfig:
+    if config is None:
+        return SentinelConfig.from_env(**options)
+    if not isinstance(config, SentinelConfig):
+        raise ConfigurationError(
+            f"config must be a SentinelConfig, got {type(config).__name__}; pass options as "
+            "keyword arguments instead"
+        )
+    return config.replace(**options) if options else config
+
+
+def _cost_filler() -> Any:
+    try:
+        pricing = importlib.import_module("sentinel_sdk.pricing")
+    except ImportError:  # pricing lands with the LLM integrations
+        return None
+    return pricing.fill_cost
+
+
+class BaseClient:
+    """Shared core of ``SentinelClient`` and ``AsyncSentinelClient`` (not used directly)."""
+
+    def __init__(self, config: SentinelConfig | None = None, **options: Any) -> None:
+        self.config = _resolve_config(config, options)
+        self._enabled = self.config.enabled
+        self._closed = False
+        self._pid = os.getpid()
+        self._stats = Stats()
+        self._queue: EventQueue[TelemetryEvent] = EventQueue(
+            self.config.max_queue_size, self.config.max_queue_bytes, self._wake
+        )
+        self._spool: Spool | None = None
+        if self.config.spool_enabled:
+            directory = self.config.spool_dir or default_spool_dir(
+                self.config.brokers, self.config.topic
+            )
+            self._spool = Spool(directory, self.config.spool_max_bytes)
+        self._core = self._new_core()
+        self._sender = Sender(self._core)
+        _runtime.register(self)
+
+    def _new_core(self) -> DeliveryCore:
+        return DeliveryCore(
+            self.config,
+            self._stats,
+            self._queue,
+            spool_enabled=self._spool is not None,
+            fill_cost=_cost_filler(),
+            is_permanent=is_permanent,
+        )
+
+    # -- the caller's side (never blocks, never does I/O) ---------------------------------
+
+    def track_nowait(self, **fields: Any) -> str:
+        """Capture one LLM call from keyword fields; returns its event id at once.
+
+        The synchronous twin of ``track()`` that both clients offer, for code that
+        cannot ``await`` (callbacks, sync code paths of integrations). Invalid fields
+        raise ``ValidationError``; nothing else raises.
+        """
+        if not self._enabled:
+            return new_event_id()
+        return self._enqueue(build_event(self.config, fields))
+
+    def send_nowait(self, event: TelemetryEvent) -> str:
+        """Queue an event built elsewhere (e.g. with ``TelemetryEventBuilder``); returns its id."""
+        if not self._enabled:
+            return event.event_id
+        return self._enqueue(prepare_sent_event(self.config, event))
+
+    def track_many_nowait(self, events: Iterable[TelemetryEvent | Mapping[str, Any]]) -> list[str]:
+        """Queue several events (``TelemetryEvent`` objects or ``track()`` field mappings).
+
+        Every item is validated before any is queued, so a bad item queues none.
+        """
+        if not self._enabled:
+            return [e.event_id if isinstance(e, TelemetryEvent) else new_event_id() for e in events]
+        built = [
+            prepare_sent_event(self.config, e)
+            if isinstance(e, TelemetryEvent)
+            else build_event(self.config, e)
+            for e in events
+        ]
+        return [self._enqueue(event) for event in built]
+
+    def _enqueue(self, event: TelemetryEvent) -> str:
+        if self._pid != os.getpid():
+            _runtime.after_fork_in_child()
+        if not sampled(self.config.sample_rate, event.trace_id, event.event_id):
+            self._stats.sample_out()
+            return event.event_id
+        if self._closed:
+            self._stats.drop(DropReason.CLOSED)
+            warn_once("closed", "sentinel_sdk: an event was captured after close(); dropped")
+            return event.event_id
+        self._ensure_started()
+        if self._queue.put(event, estimate_size(event)):
+            self._stats.queued += 1  # single writer per event: the put above succeeded
+        else:
+            self._stats.drop(DropReason.QUEUE_FULL)
+            warn_once(
+                "queue-full",
+                "sentinel_sdk: the in-memory queue is full "
+                "(max_queue_size=%d, max_queue_bytes=%d); dropping events (counted)",
+                self.config.max_queue_size,
+                self.config.max_queue_bytes,
+            )
+        return event.event_id
+
+    # -- counters --------------------------------------------------------------------
+
+    def stats(self) -> ClientStats:
+        """A snapshot of what happened to the events given to this client."""
+        s = self._stats
+        spool_events = spool_bytes = 0
+        if self._spool is not None:
+            try:
+                spool_events, spool_bytes = self._spool.totals()
+            except Exception as exc:
+                warn_once("spool-stats", "sentinel_sdk: cannot read the spool: %r", exc)
+        dropped = dict(s.dropped)
+        in_flight = len(self._core.in_flight)
+        return ClientStats(
+            queued=s.queued,
+            sent=s.sent,
+            failed=s.failed,
+            retried=s.retried,
+            spooled=s.spooled,
+            replayed=s.replayed,
+            dropped=dropped,
+            dropped_total=sum(dropped.values()),
+            sampled_out=s.sampled_out,
+            queue_depth=self._queue.waiting + len(self._core.retry),
+            in_flight=in_flight,
+            spool_events=spool_events,
+            spool_bytes=spool_bytes,
+            connected=self._core.state is State.UP,
+            last_error=s.last_error,
+        )
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called."""
+        return self._closed
+
+    # -- lifecycle hooks for subclasses -------------------------------------------------
+
+    def _wake(self) -> None:
+        raise NotImplementedError
+
+    def _ensure_started(self) -> None:
+        raise NotImplementedError
+
+    def _close_at_exit(self, timeout: float) -> None:
+        """Called by the interpreter-exit hook: deliver or spool what is held."""
+        raise NotImplementedError
+
+    def _reset_after_fork(self) -> None:
+        """In a forked child: forget the parent's producer, threads and spool handle."""
+        self._pid = os.getpid()
+        self._stats = Stats()
+        self._queue.reset_after_fork(self._wake)
+        if self._spool is not None:
+            self._spool.abandon_after_fork()
+        self._core = self._new_core()
+        self._sender = Sender(self._core)
+
+    def _io_sync(self, request: IORequest) -> Any:
+        """The spool requests of a sender step, done with blocking calls."""
+        spool = self._spool
+        assert spool is not None
+        if isinstance(request, SpoolAppend):
+            return spool.append([(r.event_id, r.topic, r.payload) for r in request.records])
+        if isinstance(request, SpoolDelete):
+            return spool.delete(request.seqs)
+        if isinstance(request, SpoolRead):
+            return spool.read(request.after, request.limit)
+        if isinstance(request, SpoolCount):
+            return spool.totals()[0]
+        if isinstance(request, AcquireReplay):
+            return spool.acquire_replay()
+        if isinstance(request, ReleaseReplay):
+            return spool.release_replay()
+        if isinstance(request, CloseSpool):
+            return spool.close()
+        raise AssertionError(f"not a spool request: {request!r}")

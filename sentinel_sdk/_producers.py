@@ -1,0 +1,216 @@
+"""The producer boundary: kafka-python and aiokafka behind one small shape each.
+
+Everything Kafka-client-specific lives here: constructing and connecting the
+producer, handing it one message with a completion callback, closing it, and
+mapping the clients' exceptions to the SDK's own (``map_error``) with a
+message that says what went wrong in plain words.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import ConnectionError, SendError, SentinelError, TimeoutError
+
+if TYPE_CHECKING:
+    from .config import SentinelConfig
+
+__all__ = ["AsyncProducer", "SyncProducer", "is_permanent", "map_error"]
+
+Done = Callable[["BaseException | None"], None]
+
+# Errors that re-sending the same bytes can never fix.
+_PERMANENT = {
+    "MessageSizeTooLargeError",
+    "RecordListTooLargeError",
+    "InvalidRecordError",
+    "CorruptRecordError",
+    "CorruptRecordException",
+    "UnsupportedCompressionTypeError",
+    "InvalidTopicError",
+    "SerializationError",
+}
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True if the broker will never accept this event, however often it is re-sent."""
+    return type(exc).__name__ in _PERMANENT or (
+        isinstance(exc, SendError)
+        and isinstance(exc.cause, BaseException)
+        and type(exc.cause).__name__ in _PERMANENT
+    )
+
+
+class _ClientLogCapture(logging.Handler):
+    """Collects what kafka-python / aiokafka log while connecting: they report the real
+    reason (refused, bad credentials, bad certificate) only there, then raise a bare
+    'unable to bootstrap' timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING and len(self.messages) < 100:
+            self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _capture_client_logs(logger_name: str) -> Iterator[_ClientLogCapture]:
+    capture = _ClientLogCapture()
+    log = logging.getLogger(logger_name)
+    log.addHandler(capture)
+    try:
+        yield capture
+    finally:
+        log.removeHandler(capture)
+
+
+def _explain(exc: BaseException, logged: list[str], config: SentinelConfig) -> SentinelError:
+    """Map a client exception (plus what the client logged) to a clear SDK error."""
+    text = " ".join([repr(exc), *logged]).lower()
+    brokers = ", ".join(config.brokers)
+    if isinstance(exc, ssl.SSLCertVerificationError) or "certificate verify failed" in text:
+        return ConnectionError(
+            f"TLS certificate of {brokers} is not trusted: set ssl_cafile to the CA that "
+            "signed it (or check ssl_check_hostname)",
+            cause=exc,
+        )
+    if (
+        "authenticationfailed" in text
+        or "authentication failed" in text
+        or ("invalid credentials" in text)
+    ):
+        user = config.sasl_username or ""
+        return ConnectionError(
+            f"SASL {config.sasl_mechanism} authentication failed for user {user!r} at "
+            f"{brokers}: check sasl_username / sasl_password",
+            cause=exc,
+        )
+    if "ssl" in text and config.security_protocol not in ("SSL", "SASL_SSL"):
+        return ConnectionError(
+            f"{brokers} expects TLS: set security_protocol to SSL or SASL_SSL", cause=exc
+        )
+    if "refused" in text or "unable to bootstrap" in text or "connect" in text:
+        return ConnectionError(
+            f"no Kafka broker answered at {brokers} within {config.request_timeout_ms} ms: "
+            "is it running, and are brokers / security_protocol right?",
+            cause=exc,
+        )
+    return map_error(exc)
+
+
+def map_error(exc: BaseException) -> SentinelError:
+    """Map any Kafka client exception to the SDK's hierarchy (``raise ... from exc``)."""
+    if isinstance(exc, SentinelError):
+        return exc
+    name = type(exc).__name__
+    if "Timeout" in name or isinstance(exc, TimeoutError):
+        return TimeoutError(f"Kafka operation timed out: {exc}", cause=exc)
+    if "Connection" in name or "NoBrokers" in name or isinstance(exc, OSError):
+        return ConnectionError(f"Kafka connection failed: {exc}", cause=exc)
+    return SendError(f"Kafka did not accept the event: {name}: {exc}", cause=exc)
+
+
+class SyncProducer:
+    """kafka-python ``KafkaProducer``: blocking connect, callback-based sends."""
+
+    def __init__(self, config: SentinelConfig) -> None:
+        self.config = config
+        self._producer: Any = None
+
+    def connect(self, timeout_ms: int | None = None) -> None:
+        """Connect and fetch the topic's metadata (blocks; raise mapped errors)."""
+        from kafka import KafkaProducer
+
+        settings = self.config.kafka_python_settings()
+        if timeout_ms is not None:
+            settings.update(
+                bootstrap_timeout_ms=timeout_ms,
+                max_block_ms=timeout_ms,
+                request_timeout_ms=min(timeout_ms, settings["request_timeout_ms"]),
+            )
+        with _capture_client_logs("kafka") as logs:
+            try:
+                producer = KafkaProducer(**settings)
+            except Exception as exc:
+                raise _explain(exc, logs.messages, self.config) from exc
+            # The SDK closes its producer itself (flushing its own queue first); kafka-python's
+            # exit hook would otherwise close it before ours runs.
+            unregister = getattr(producer, "_unregister_cleanup", None)
+            if callable(unregister):
+                unregister()
+            try:
+                producer.partitions_for(self.config.topic)
+            except Exception as exc:
+                producer.close(timeout=0)
+                raise _explain(exc, logs.messages, self.config) from exc
+        self._producer = producer
+
+    def send(self, topic: str, key: bytes, value: bytes, done: Done) -> None:
+        """Hand one message over; ``done(None)`` on ack, ``done(exc)`` on final failure."""
+        future = self._producer.send(topic, key=key, value=value)
+        future.add_callback(lambda _metadata: done(None))
+        future.add_errback(done)
+
+    def flush(self, timeout: float) -> None:
+        if self._producer is not None:
+            self._producer.flush(timeout=timeout)
+
+    def close(self, timeout: float) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=timeout)
+
+    def abandon(self) -> Any:
+        """Forget the producer without closing it (after fork); returns it."""
+        producer, self._producer = self._producer, None
+        return producer
+
+
+class AsyncProducer:
+    """aiokafka ``AIOKafkaProducer``: async connect, future-based sends."""
+
+    def __init__(self, config: SentinelConfig) -> None:
+        self.config = config
+        self._producer: Any = None
+
+    async def connect(self) -> None:
+        """Start the producer and fetch the topic's metadata (raise mapped errors)."""
+        from aiokafka import AIOKafkaProducer
+
+        with _capture_client_logs("aiokafka") as logs:
+            producer = AIOKafkaProducer(**self.config.aiokafka_settings())
+            try:
+                await producer.start()
+                await producer.partitions_for(self.config.topic)
+            except Exception as exc:
+                with suppress(Exception):
+                    await producer.stop()
+                raise _explain(exc, logs.messages, self.config) from exc
+        self._producer = producer
+
+    async def send(self, topic: str, key: bytes, value: bytes, done: Done) -> None:
+        """Hand one message over; ``done`` is called when the broker answers."""
+        future = await self._producer.send(topic, value, key=key)
+
+        def _on_done(fut: Any) -> None:
+            if fut.cancelled():
+                done(SendError("delivery cancelled"))
+            else:
+                done(fut.exception())
+
+        future.add_done_callback(_on_done)
+
+    async def close(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    def abandon(self) -> Any:
+        producer, self._producer = self._producer, None
+        return producer

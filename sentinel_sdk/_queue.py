@@ -1,0 +1,81 @@
+"""The bounded in-memory queue between the caller's thread and the sender.
+
+One budget, by count and by bytes, covers every event the client holds in
+memory: waiting here *and* handed to the producer but not yet acknowledged.
+``put`` never blocks and never touches I/O: when the budget is spent it
+returns ``False`` and the caller counts a drop. The sender spills waiting
+events to the disk spool long before that when the broker is unreachable.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["EventQueue"]
+
+T = TypeVar("T")
+
+
+class EventQueue(Generic[T]):
+    """FIFO of ``(item, size)`` with a shared count / bytes budget and a wake-up hook."""
+
+    __slots__ = ("_items", "_lock", "_wake", "held_bytes", "held_count", "max_bytes", "max_count")
+
+    def __init__(self, max_count: int, max_bytes: int, wake: Callable[[], None]) -> None:
+        self.max_count = max_count
+        self.max_bytes = max_bytes
+        self._wake = wake
+        self._items: deque[tuple[T, int]] = deque()
+        self._lock = threading.Lock()
+        self.held_count = 0  # waiting + in flight
+        self.held_bytes = 0
+
+    def put(self, item: T, size: int) -> bool:
+        """Append ``item`` if the budget allows; never blocks. Wakes the sender."""
+        with self._lock:
+            if self.held_count >= self.max_count or self.held_bytes + size > self.max_bytes:
+                return False
+            self.held_count += 1
+            self.held_bytes += size
+            self._items.append((item, size))
+        self._wake()
+        return True
+
+    def put_front(self, items: list[tuple[T, int]]) -> None:
+        """Return items the sender took but could not place (already counted in the budget)."""
+        with self._lock:
+            self._items.extendleft(reversed(items))
+
+    def take(self, limit: int) -> list[tuple[T, int]]:
+        """Remove and return up to ``limit`` waiting items; they stay in the budget."""
+        items = self._items
+        with self._lock:
+            n = min(limit, len(items))
+            return [items.popleft() for _ in range(n)]
+
+    def release(self, count: int, size: int) -> None:
+        """Give budget back once items are acknowledged, spooled or dropped."""
+        with self._lock:
+            self.held_count -= count
+            self.held_bytes -= size
+
+    @property
+    def waiting(self) -> int:
+        """Items waiting for the sender (not yet handed to the producer)."""
+        return len(self._items)
+
+    @property
+    def fill(self) -> float:
+        """How much of the budget is used, 0.0 to 1.0 (the larger of count and bytes)."""
+        return max(self.held_count / self.max_count, self.held_bytes / self.max_bytes)
+
+    def reset_after_fork(self, wake: Callable[[], None]) -> None:
+        """In a forked child: start empty (the parent delivers what it held)."""
+        self._lock = threading.Lock()
+        self._items = deque()
+        self.held_count = 0
+        self.held_bytes = 0
+        self._wake = wake

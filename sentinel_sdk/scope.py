@@ -1,0 +1,210 @@
+"""The request scope: which request an LLM call belongs to, carried in a ``ContextVar``.
+
+Each integration opens a scope for exactly the life of one request. While it is
+open, every event captured on that path (``track()``, ``SentinelHandler``,
+``wrap_openai``) carries the request's ``trace_id`` (continued from a W3C
+``traceparent`` header, else new), its own ``span_id``, and the request's
+metadata (``http.method``, ``http.route``, ``http.target``, ``http.request_id``,
+``user.id`` once ``set_user()`` is called). ``ContextVar`` values follow the
+work an app hands to threads through ``asyncio.to_thread``,
+``loop.run_in_executor`` (via ``contextvars.copy_context``), Starlette's
+threadpool and asgiref's ``sync_to_async``.
+
+Outside any scope, events carry the active OpenTelemetry span's ids when
+``opentelemetry-api`` is installed and a span is recording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any
+
+from ._ids import new_span_id, new_trace_id
+from ._validation import coerce_metadata
+
+if TYPE_CHECKING:
+    from ._base import BaseClient
+
+__all__ = [
+    "RequestScope",
+    "close_scope",
+    "current_scope",
+    "open_scope",
+    "parse_traceparent",
+    "request_scope",
+    "set_user",
+    "trace_context",
+]
+
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
+
+
+class RequestScope:
+    """What is known about the request being served; shared by every event in it."""
+
+    __slots__ = ("_metadata", "_route", "_route_getter", "client", "trace_id")
+
+    def __init__(
+        self,
+        *,
+        trace_id: str,
+        metadata: dict[str, str],
+        client: BaseClient | None = None,
+        route: Callable[[], str | None] | None = None,
+    ) -> None:
+        self.trace_id = trace_id
+        self.client = client
+        self._metadata = metadata
+        self._route_getter = route
+        self._route: str | None = None
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Request metadata for events; ``http.route`` is resolved on first use (after routing)."""
+        if self._route_getter is not None and self._route is None:
+            route: str | None = None
+            try:
+                route = self._route_getter()
+            except Exception:  # a framework detail changed: fall back to the raw path
+                route = None
+            if route:
+                self._route = route
+                self._metadata["http.route"] = route
+        return self._metadata
+
+    def set(self, key: str, value: Any) -> None:
+        """Add one metadata entry to every later event of this request."""
+        self._metadata.update(coerce_metadata({key: value}))
+
+
+_current: ContextVar[RequestScope | None] = ContextVar("sentinel_sdk.scope", default=None)
+
+
+def current_scope() -> RequestScope | None:
+    """The scope of the request being served, or ``None`` outside any request."""
+    return _current.get()
+
+
+def parse_traceparent(header: str | bytes | None) -> str | None:
+    """The trace id of a valid W3C ``traceparent`` header, else ``None`` (never raises)."""
+    if not header:
+        return None
+    if isinstance(header, bytes):
+        try:
+            header = header.decode("latin-1")
+        except Exception:
+            return None
+    match = _TRACEPARENT.fullmatch(header.strip())
+    if match is None:
+        return None
+    version, trace_id, parent_id, _flags, rest = match.groups()
+    if version == "ff" or (version == "00" and rest):
+        return None
+    if trace_id == "0" * 32 or parent_id == "0" * 16:
+        return None
+    return trace_id
+
+
+def open_scope(
+    *,
+    traceparent: str | bytes | None = None,
+    trace_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    client: BaseClient | None = None,
+    route: Callable[[], str | None] | None = None,
+) -> tuple[RequestScope, Token[RequestScope | None]]:
+    """Open a scope; give the token to ``close_scope``. For hooks split across calls
+    (Flask's before_request / teardown). Prefer ``request_scope()`` elsewhere."""
+    scope = RequestScope(
+        trace_id=trace_id or parse_traceparent(traceparent) or new_trace_id(),
+        metadata=coerce_metadata(metadata),
+        client=client,
+        route=route,
+    )
+    return scope, _current.set(scope)
+
+
+def close_scope(token: Token[RequestScope | None]) -> None:
+    """Close the scope ``open_scope`` returned the token of."""
+    # Reset from another Context (e.g. a streamed response closed elsewhere) fails;
+    # that context dies with its request, so there is nothing to restore.
+    with contextlib.suppress(ValueError):
+        _current.reset(token)
+
+
+@contextmanager
+def request_scope(
+    *,
+    traceparent: str | bytes | None = None,
+    trace_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    client: BaseClient | None = None,
+    route: Callable[[], str | None] | None = None,
+) -> Iterator[RequestScope]:
+    """Run a block as one request: events captured inside share its trace id and metadata.
+
+    Integrations open this for you; use it directly for work that is request-like
+    but not HTTP (a queue consumer, a batch job step).
+    """
+    scope, token = open_scope(
+        traceparent=traceparent,
+        trace_id=trace_id,
+        metadata=metadata,
+        client=client,
+        route=route,
+    )
+    try:
+        yield scope
+    finally:
+        close_scope(token)
+
+
+def set_user(user_id: str | None) -> None:
+    """Attach ``user.id`` to the current request's events (no-op outside a request)."""
+    scope = _current.get()
+    if scope is not None:
+        if user_id is None:
+            scope.metadata.pop("user.id", None)
+        else:
+            scope.set("user.id", user_id)
+
+
+_otel_get_span: Callable[[], Any] | None = None
+_otel_checked = False
+
+
+def _otel_span_getter() -> Callable[[], Any] | None:
+    global _otel_get_span, _otel_checked
+    if not _otel_checked:
+        _otel_checked = True
+        try:
+            from opentelemetry import trace as otel_trace
+
+            _otel_get_span = otel_trace.get_current_span
+        except Exception:  # not installed, or broken: no OTel ids
+            _otel_get_span = None
+    return _otel_get_span
+
+
+def trace_context() -> tuple[str | None, str | None, RequestScope | None]:
+    """``(trace_id, span_id, scope)`` for an event captured now.
+
+    In a request: the request's trace id and a new span id. Outside one: the active
+    OpenTelemetry span's ids if there is one, else ``(None, None, None)``.
+    """
+    scope = _current.get()
+    if scope is not None:
+        return scope.trace_id, new_span_id(), scope
+    get_span = _otel_span_getter()
+    if get_span is not None:
+        try:
+            ctx = get_span().get_span_context()
+            if ctx.is_valid:
+                return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", None
+        except Exception:
+            pass
+    return None, None, None

@@ -1,0 +1,1 @@
+"""Placeholder: this integration lands in a later change."""
