@@ -51,12 +51,12 @@ def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -
     return config.replace(**options) if options else config
 
 
-def _cost_filler() -> Any:
+def _cost_filler(config: SentinelConfig) -> Any:
     try:
         pricing = importlib.import_module("sentinel_sdk.pricing")
     except ImportError:  # pricing lands with the LLM integrations
         return None
-    return pricing.fill_cost
+    return pricing.cost_filler(config)
 
 
 class BaseClient:
@@ -87,7 +87,7 @@ class BaseClient:
             self._stats,
             self._queue,
             spool_enabled=self._spool is not None,
-            fill_cost=_cost_filler(),
+            fill_cost=_cost_filler(self.config),
             is_permanent=is_permanent,
         )
 
