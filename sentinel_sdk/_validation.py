@@ -47,8 +47,10 @@ F32_MAX = 3.4028234663852886e38
 """Largest finite ``f32``: embeddings are ``Vec<f32>`` in the core."""
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# re.ASCII: \d would otherwise also match other scripts' digits (fullwidth, Arabic-Indic).
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})",
+    re.ASCII,
 )
 
 
@@ -56,11 +58,27 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+def _check_encodable(value: str, field: str) -> None:
+    # A lone surrogate (e.g. from a surrogateescape-decoded file name) is not Unicode
+    # text: it cannot be written as UTF-8, so the event could never be serialized.
+    # isascii() is O(1) in CPython, so ASCII text pays nothing for this check.
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            raise ValidationError(
+                f"{field} contains a lone surrogate {value[exc.start]!r} at index {exc.start}: "
+                "not valid Unicode text (decode with errors='replace' instead)",
+                field=field,
+            ) from None
+
+
 def check_str(value: object, field: str, *, min_len: int = 0, max_len: int | None = None) -> str:
     if type(value) is not str:
         if not isinstance(value, str):
             raise ValidationError(f"{field} must be a string, got {_type_name(value)}", field=field)
         value = str.__str__(value)  # a str subclass (e.g. a str enum): keep its text
+    _check_encodable(value, field)
     n = len(value)
     if n < min_len:
         raise ValidationError(
@@ -102,7 +120,10 @@ def check_non_negative(value: object, field: str) -> float:
     if type(value) is float:
         number = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float
+            number = math.inf
     else:
         raise ValidationError(f"{field} must be a number, got {_type_name(value)}", field=field)
     # `not number >= 0` is also true for NaN.
@@ -124,7 +145,10 @@ def check_embedding(value: object, field: str) -> list[float] | None:
             raise ValidationError(
                 f"{field}[{i}] must be a number, got {_type_name(item)}", field=field
             )
-        number = float(item)
+        try:
+            number = float(item)
+        except OverflowError:  # an int beyond any float
+            number = math.inf
         if not -F32_MAX <= number <= F32_MAX:
             raise ValidationError(
                 f"{field}[{i}] must be a finite 32-bit float, got {number!r}", field=field
@@ -142,7 +166,7 @@ def check_metadata(value: object, field: str = "metadata") -> dict[str, str]:
             )
         value = dict(value)
     for key, item in value.items():
-        if type(key) is not str or type(item) is not str:
+        if type(key) is not str or type(item) is not str or not key.isascii() or not item.isascii():
             return _check_metadata_slow(value, field)
     return value
 
@@ -161,7 +185,10 @@ def _check_metadata_slow(value: dict[Any, Any], field: str) -> dict[str, str]:
                 "sentinel_sdk.coerce_metadata)",
                 field=f"{field}.{key}",
             )
-        out[str.__str__(key)] = str.__str__(item)
+        key, item = str.__str__(key), str.__str__(item)
+        _check_encodable(key, field)
+        _check_encodable(item, f"{field}.{key}")
+        out[key] = item
     return out
 
 
@@ -172,7 +199,7 @@ def check_str_list(value: object, field: str) -> list[str]:
         )
     out = list(value)
     for i, item in enumerate(out):
-        if type(item) is not str:
+        if type(item) is not str or not item.isascii():
             out[i] = check_str(item, f"{field}[{i}]")
     return out
 
@@ -197,7 +224,14 @@ def check_timestamp(value: object) -> datetime:
             return value.replace(tzinfo=timezone.utc)
         if value.utcoffset() == timedelta(0):
             return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
-        return value.astimezone(timezone.utc)
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise ValidationError(
+                f"timestamp {value.isoformat()} is out of range in UTC",
+                field="timestamp",
+                cause=exc,
+            ) from exc
     if isinstance(value, str):
         return parse_timestamp(value)
     raise ValidationError(
@@ -216,20 +250,23 @@ def parse_timestamp(text: str) -> datetime:
         )
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    if offset in ("Z", "z"):
-        tz = timezone.utc
-    else:
-        sign = 1 if offset[0] == "+" else -1
-        tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
     try:
+        if offset in ("Z", "z"):
+            tz = timezone.utc
+        else:
+            off_hours, off_minutes = int(offset[1:3]), int(offset[4:6])
+            if off_hours > 23 or off_minutes > 59:
+                raise ValueError(f"UTC offset {offset} out of range")
+            sign = 1 if offset[0] == "+" else -1
+            tz = timezone(sign * timedelta(hours=off_hours, minutes=off_minutes))
         parsed = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
         )
-    except ValueError as exc:
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
         raise ValidationError(
             f"timestamp {text!r} is not a valid date: {exc}", field="timestamp", cause=exc
         ) from exc
-    return parsed.astimezone(timezone.utc)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -252,33 +289,52 @@ def coerce_metadata(metadata: Mapping[Any, Any] | None) -> dict[str, str]:
     of JSON's own types becomes its compact JSON text, so ``True`` -> ``"true"``,
     ``None`` -> ``"null"``, ``3`` -> ``"3"``, ``0.5`` -> ``"0.5"``, ``[1, 2]`` ->
     ``"[1,2]"``, ``{"a": 1}`` -> ``'{"a":1}'`` (keys sorted; objects nested inside
-    become ``str(obj)``); any other value (a datetime, a UUID, a custom object)
-    becomes ``str(value)``.
+    become ``str(obj)``; NaN and infinities become ``NaN`` / ``Infinity``); any other
+    value (a datetime, a UUID, a custom object) becomes ``str(value)``. A value whose
+    ``str()`` fails becomes ``<unprintable TYPE>``. The result is always valid
+    metadata: anything but a mapping (or ``None``), or text with a lone surrogate,
+    raises ``ValidationError``.
     """
-    if not metadata:
+    if metadata is None:
         return {}
+    if not isinstance(metadata, Mapping):
+        raise ValidationError(
+            f"metadata must be a mapping, got {_type_name(metadata)}", field="metadata"
+        )
     out: dict[str, str] = {}
     for key, value in metadata.items():
-        name = key if type(key) is str else str(key)
+        name = key if type(key) is str else _safe_str(key)
         if type(value) is str:
-            out[name] = value
+            text = value
         elif isinstance(value, str):
-            out[name] = str.__str__(value)
+            text = str.__str__(value)
         else:
-            out[name] = _to_json_text(value)
+            text = _to_json_text(value)
+        if not (name.isascii() and text.isascii()):
+            _check_encodable(name, "metadata")
+            _check_encodable(text, f"metadata.{name}")
+        out[name] = text
     return out
 
 
 _JSON_NATIVE = (dict, list, tuple, int, float, bool, type(None))
 
 
+def _safe_str(value: Any) -> str:
+    try:
+        text = str(value)
+    except Exception:  # a broken __str__, an int past the digit limit, deep nesting
+        return f"<unprintable {_type_name(value)}>"
+    return text if type(text) is str else str.__str__(text)
+
+
 def _to_json_text(value: Any) -> str:
     if not isinstance(value, _JSON_NATIVE):
-        return str(value)
+        return _safe_str(value)
     try:
         return json.dumps(
-            value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=str
+            value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=_safe_str
         )
-    except (TypeError, ValueError):
-        # Unsortable mixed-type keys or a circular structure.
-        return str(value)
+    except (TypeError, ValueError, RecursionError):
+        # Unsortable mixed-type keys, a circular structure, deep nesting, a huge int.
+        return _safe_str(value)

@@ -292,7 +292,8 @@ class TelemetryEvent:
         """Parse one event from JSON text (what a consumer reads from the topic)."""
         try:
             decoded = json.loads(data)
-        except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        except (ValueError, TypeError, RecursionError) as exc:
+            # JSONDecodeError, UnicodeDecodeError, a non-text argument, absurd nesting.
             raise ValidationError(f"not valid JSON: {exc}", cause=exc) from exc
         return cls.from_dict(decoded)
 

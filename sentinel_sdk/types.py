@@ -8,15 +8,18 @@ the string and whose ``is_custom`` is true, mirroring the core's ``Custom(String
 from __future__ import annotations
 
 import enum
-import functools
 from typing import Any
 
 __all__ = ["AnomalyType", "DetectionMethod", "Severity"]
 
 
-@functools.total_ordering
 class Severity(str, enum.Enum):
-    """How severe an anomaly is; ordered ``LOW < MEDIUM < HIGH < CRITICAL``."""
+    """How severe an anomaly is; ordered ``LOW < MEDIUM < HIGH < CRITICAL``.
+
+    Ordering compares ranks, never the strings (``"high" < "low"`` as text), and
+    ordering against anything but a ``Severity`` raises ``TypeError``; equality
+    with the value string holds, as for any string enum (``Severity.LOW == "low"``).
+    """
 
     LOW = "low"
     MEDIUM = "medium"
@@ -28,16 +31,36 @@ class Severity(str, enum.Enum):
         """0 for ``LOW`` up to 3 for ``CRITICAL``."""
         return _SEVERITY_RANK[self]
 
+    # All four are defined here: the str mixin already has them, so
+    # functools.total_ordering would fill in none and leave text ordering in place.
+    # Against a non-Severity they raise rather than return NotImplemented, which
+    # would let Python fall back to str's reflected comparison of the texts.
     def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
+        return self.rank < _rank(self, other, "<")
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= _rank(self, other, "<=")
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > _rank(self, other, ">")
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= _rank(self, other, ">=")
 
     def __str__(self) -> str:
         return self.value
 
 
 _SEVERITY_RANK = {member: rank for rank, member in enumerate(Severity)}
+
+
+def _rank(left: Severity, other: object, op: str) -> int:
+    if not isinstance(other, Severity):
+        raise TypeError(
+            f"'{op}' not supported between instances of {type(left).__name__!r} and "
+            f"{type(other).__name__!r}"
+        )
+    return other.rank
 
 
 class _OpenEnum(str, enum.Enum):
