@@ -273,13 +273,17 @@ class SentinelConfig:
         """
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
         for f in fields(cls):
             key = ENV_PREFIX + f.name.upper()
             if f.metadata["env"] and key in environ:
                 values[f.name] = _parse_text(f, environ[key], source=key)
+                sources[f.name] = key
         _reject_unknown(overrides, "option")
         values.update(overrides)
-        return cls(**values)
+        for name in overrides:
+            sources.pop(name, None)
+        return _build(cls, values, sources)
 
     @classmethod
     def from_mapping(
@@ -300,6 +304,7 @@ class SentinelConfig:
         """
         by_key = {f.name.upper(): f for f in fields(cls)}
         values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
         for key, value in settings.items():
             if not isinstance(key, str) or not key.startswith(prefix):
                 continue
@@ -318,7 +323,8 @@ class SentinelConfig:
                 if isinstance(value, str)
                 else value
             )
-        return cls(**values)
+            sources[f.name] = f"{source}[{key!r}]"
+        return _build(cls, values, sources)
 
     @classmethod
     def options(cls) -> list[dataclasses.Field[Any]]:
@@ -345,6 +351,21 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
+def _build(
+    cls: type[SentinelConfig], values: dict[str, Any], sources: Mapping[str, str]
+) -> SentinelConfig:
+    """``cls(**values)``; an invalid value names where it came from (``SENTINEL_X: ...``)."""
+    try:
+        return cls(**values)
+    except ConfigurationError as exc:
+        where = sources.get(exc.option or "")
+        if where is None:
+            raise
+        raise ConfigurationError(
+            f"{where}: {exc.message}", option=exc.option, cause=exc.cause
+        ) from None
+
+
 def _reject_unknown(values: Mapping[str, Any], what: str) -> None:
     known = {f.name for f in fields(SentinelConfig)}
     unknown = sorted(set(values) - known)
@@ -362,7 +383,8 @@ def _describe(f: dataclasses.Field[Any], value: Any) -> str:
 
 def _parse_text(f: dataclasses.Field[Any], text: str, *, source: str) -> Any:
     kind = f.metadata["kind"]
-    raw = text.strip()
+    # A password is taken verbatim: its spaces may be part of it.
+    raw = text if f.name in _SECRET else text.strip()
     try:
         if kind == "bool":
             if raw.lower() in _TRUE:
@@ -432,7 +454,7 @@ def _check(f: dataclasses.Field[Any], value: Any) -> Any:
         return value
     if kind in ("str", "str?"):
         if not isinstance(value, str) or (kind == "str" and not value):
-            raise fail("a non-empty string")
+            raise fail("a non-empty string" if kind == "str" else "a string or None")
         if name == "service_name" and len(value) > 255:
             raise fail("at most 255 characters")
         return value
@@ -443,8 +465,13 @@ def _check(f: dataclasses.Field[Any], value: Any) -> Any:
             or (kind == "int" and not isinstance(value, int))
         ):
             raise fail("an integer" if kind == "int" else "a number")
-        if not math.isfinite(value):
-            raise fail("a finite number")
+        if kind == "float":
+            try:
+                finite = math.isfinite(value)
+            except OverflowError:  # an int too large for a float
+                finite = False
+            if not finite:
+                raise fail("a finite number")
         low, high = meta["minimum"], meta["maximum"]
         if low is not None and value < low:
             raise fail(f">= {low:g}")
