@@ -266,7 +266,8 @@ class SentinelConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SentinelConfig:
-        """Options from ``SENTINEL_<OPTION>`` variables, then ``overrides`` on top.
+        """Options from ``SENTINEL_<OPTION>`` variables, then ``overrides`` on top (the
+        variable of an overridden option is not read).
 
         ``SENTINEL_BROKERS=a:9092,b:9092``; booleans take true/false/1/0/yes/no/on/off.
         Unknown ``SENTINEL_*`` variables are ignored (other tools share the prefix).
@@ -276,13 +277,11 @@ class SentinelConfig:
         sources: dict[str, str] = {}
         for f in fields(cls):
             key = ENV_PREFIX + f.name.upper()
-            if f.metadata["env"] and key in environ:
+            if f.metadata["env"] and key in environ and f.name not in overrides:
                 values[f.name] = _parse_text(f, environ[key], source=key)
                 sources[f.name] = key
         _reject_unknown(overrides, "option")
         values.update(overrides)
-        for name in overrides:
-            sources.pop(name, None)
         return _build(cls, values, sources)
 
     @classmethod
@@ -412,6 +411,11 @@ def _parse_text(f: dataclasses.Field[Any], text: str, *, source: str) -> Any:
         ) from None
 
 
+def _bound(limit: float) -> str:
+    # Exact, unlike :g (which shows 1048576 as 1.04858e+06).
+    return str(int(limit)) if float(limit).is_integer() else repr(limit)
+
+
 def _check(f: dataclasses.Field[Any], value: Any) -> Any:
     """Check one option's value against its kind and bounds; return it normalised."""
     kind, name, meta = f.metadata["kind"], f.name, f.metadata
@@ -474,8 +478,8 @@ def _check(f: dataclasses.Field[Any], value: Any) -> Any:
                 raise fail("a finite number")
         low, high = meta["minimum"], meta["maximum"]
         if low is not None and value < low:
-            raise fail(f">= {low:g}")
+            raise fail(f">= {_bound(low)}")
         if high is not None and value > high:
-            raise fail(f"<= {high:g}")
+            raise fail(f"<= {_bound(high)}")
         return float(value) if kind == "float" else value
     raise AssertionError(f"unknown option kind {kind!r}")  # pragma: no cover
