@@ -1,0 +1,200 @@
+"""``SentinelMiddleware``: one request scope per ASGI HTTP request or websocket connection.
+
+Pure ASGI, so it wraps Starlette, FastAPI or any other ASGI app without
+buffering responses: the scope is opened when the request arrives and closed
+when the app returns (after the last body chunk of a streaming response, or
+when the response is cancelled), so LLM calls made while streaming belong to
+the request. Per-request state lives in locals and closures, never on the
+instance. SDK failures are logged and swallowed; the app's own exceptions pass
+through as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+from sentinel_sdk._base import BaseClient
+from sentinel_sdk._ids import new_span_id
+from sentinel_sdk._log import capture_internal_exceptions
+from sentinel_sdk.client import SentinelClient
+from sentinel_sdk.exceptions import ConfigurationError
+from sentinel_sdk.scope import RequestScope, close_scope, open_scope
+
+__all__ = ["SCOPE_KEY", "TRACE_HEADER", "ASGIApp", "Receive", "Scope", "Send", "SentinelMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SCOPE_KEY = "sentinel_sdk.scope"
+"""ASGI scope key holding the request's ``RequestScope`` (also the guard against wrapping twice)."""
+TRACE_HEADER = b"x-sentinel-trace-id"
+"""Response header carrying the request's trace id when ``trace_header=True``."""
+
+_MAX_REQUEST_ID = 200
+
+
+class SentinelMiddleware:
+    """Ties every LLM call made while serving a request to that request.
+
+    ``app.add_middleware(SentinelMiddleware, brokers=["kafka:9092"], service_name="chat")``
+    creates a client of its own from the options (flushed and closed at lifespan
+    shutdown); ``client=`` uses a client you made; with neither, events go to the
+    process default (``sentinel_sdk.init``) at request time.
+
+    Paths in ``excluded_paths`` match exactly or as a prefix followed by ``/``
+    (``"/health"`` excludes ``/health`` and ``/health/live``; ``"/"`` only the root
+    page). ``trace_header=True``
+    adds ``X-Sentinel-Trace-Id`` to each response.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        /,
+        *,
+        client: BaseClient | None = None,
+        excluded_paths: Iterable[str] = (),
+        trace_header: bool = False,
+        **options: Any,
+    ) -> None:
+        if client is not None and options:
+            raise ConfigurationError(
+                "SentinelMiddleware takes client= or client options, not both; "
+                f"got client= and {', '.join(sorted(options))}"
+            )
+        self.app = app
+        self._owned_client = SentinelClient(**options) if options else None
+        self.client = client if client is not None else self._owned_client
+        self.trace_header = trace_header
+        self._excluded_exact, self._excluded_prefixes = _compile_paths(excluded_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            if kind == "lifespan" and self._owned_client is not None:
+                send = self._closing_at_shutdown(send)
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if (
+            SCOPE_KEY in scope
+            or path in self._excluded_exact
+            or path.startswith(self._excluded_prefixes)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            request_scope, token = _open(scope, path, self.client)
+        except Exception:
+            with capture_internal_exceptions("asgi middleware: opening the request scope"):
+                raise
+            await self.app(scope, receive, send)
+            return
+        if self.trace_header:
+            send = _adding_trace_header(send, request_scope.trace_id)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            close_scope(token)
+
+    def _closing_at_shutdown(self, send: Send) -> Send:
+        client = self._owned_client
+        assert client is not None
+
+        async def lifespan_send(message: Message) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                with capture_internal_exceptions("asgi middleware: closing the client"):
+                    await _run_in_thread(client.close)
+            await send(message)
+
+        return lifespan_send
+
+
+def _open(scope: Scope, path: str, client: BaseClient | None) -> tuple[RequestScope, Any]:
+    traceparent: bytes | None = None
+    request_id: str | None = None
+    for name, value in scope["headers"]:
+        if name == b"traceparent":
+            traceparent = value
+        elif name == b"x-request-id":
+            request_id = value[:_MAX_REQUEST_ID].decode("latin-1")
+    query = scope.get("query_string")
+    root_path = scope.get("root_path", "")
+    metadata = {
+        "http.method": scope.get("method") or "WEBSOCKET",
+        "http.route": path,
+        "http.target": f"{path}?{query.decode('latin-1')}" if query else path,
+        "http.request_id": request_id or new_span_id(),
+    }
+    request_scope, token = open_scope(
+        traceparent=traceparent,
+        metadata=metadata,
+        client=client,
+        route=lambda: _route_template(scope, root_path),
+    )
+    scope[SCOPE_KEY] = request_scope
+    return request_scope, token
+
+
+def _route_template(scope: Scope, root_path: str) -> str | None:
+    """The matched route's template (Starlette / FastAPI set ``scope["route"]`` when routing).
+
+    Under a ``Mount`` the router moves the matched prefix into ``root_path``; it is
+    put back in front. Containers (a ``Mount`` that matched nothing inside) give
+    ``None``, so the raw path stays.
+    """
+    route = scope.get("route")
+    if route is None or getattr(route, "endpoint", None) is None:
+        return None
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return None
+    prefix = scope.get("root_path", "")[len(root_path) :]
+    return prefix + template if prefix else template
+
+
+def _adding_trace_header(send: Send, trace_id: str) -> Send:
+    header = (TRACE_HEADER, trace_id.encode("ascii"))
+
+    async def send_with_trace_header(message: Message) -> None:
+        if message["type"] in ("http.response.start", "websocket.accept"):
+            # A new message: the app's own headers list (e.g. a Response's) stays unchanged.
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return send_with_trace_header
+
+
+def _compile_paths(paths: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    if isinstance(paths, str):
+        raise ConfigurationError(
+            f"excluded_paths must be a list of paths, got the string {paths!r}; write [{paths!r}]"
+        )
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ConfigurationError(f"excluded_paths entries must start with '/', got {path!r}")
+        base = path.rstrip("/")
+        if not base:  # "/" is the root page only, not every path
+            exact.add("/")
+            continue
+        exact.update((base, base + "/"))
+        prefixes.append(base + "/")
+    return frozenset(exact), tuple(prefixes)
+
+
+async def _run_in_thread(func: Callable[[], object]) -> None:
+    """Run a blocking call off the event loop (anyio when present: asyncio and trio)."""
+    try:
+        import anyio.to_thread
+    except ImportError:  # a bare asyncio server without anyio
+        import asyncio
+
+        await asyncio.get_running_loop().run_in_executor(None, func)
+        return
+    await anyio.to_thread.run_sync(func)
