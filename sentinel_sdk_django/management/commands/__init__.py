@@ -1,0 +1,1 @@
+"""``manage.py sentinel_check``."""
