@@ -13,8 +13,10 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from typing_extensions import Unpack
+
 from . import _runtime
-from ._capture import build_event, estimate_size, prepare_sent_event, sampled
+from ._capture import TrackFields, build_event, estimate_size, prepare_sent_event, sampled
 from ._delivery import DeliveryCore, State
 from ._ids import new_event_id
 from ._log import warn_once
@@ -39,6 +41,8 @@ from .exceptions import ConfigurationError
 
 __all__ = ["BaseClient"]
 
+_getpid = os.getpid
+
 
 def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -> SentinelConfig:
     if config is None:
@@ -56,7 +60,8 @@ def _cost_filler(config: SentinelConfig) -> Any:
         pricing = importlib.import_module("sentinel_sdk.pricing")
     except ImportError:  # pricing lands with the LLM integrations
         return None
-    return pricing.cost_filler(config)
+    filler = getattr(pricing, "cost_filler", None)
+    return filler(config) if filler is not None else None
 
 
 class BaseClient:
@@ -65,6 +70,8 @@ class BaseClient:
     def __init__(self, config: SentinelConfig | None = None, **options: Any) -> None:
         self.config = _resolve_config(config, options)
         self._enabled = self.config.enabled
+        self._sample_rate = self.config.sample_rate
+        self._started = False  # set by a subclass once its sender runs
         self._closed = False
         self._pid = os.getpid()
         self._stats = Stats()
@@ -93,22 +100,31 @@ class BaseClient:
 
     # -- the caller's side (never blocks, never does I/O) ---------------------------------
 
-    def track_nowait(self, **fields: Any) -> str:
+    def track_nowait(self, **fields: Unpack[TrackFields]) -> str:
         """Capture one LLM call from keyword fields; returns its event id at once.
 
         The synchronous twin of ``track()`` that both clients offer, for code that
         cannot ``await`` (callbacks, sync code paths of integrations). Invalid fields
         raise ``ValidationError``; nothing else raises.
         """
+        return self._track(fields)
+
+    def _track(self, fields: Mapping[str, Any]) -> str:
         if not self._enabled:
             return new_event_id()
-        return self._enqueue(build_event(self.config, fields))
+        event, size = build_event(self.config, fields)
+        return self._enqueue(event, size)
 
     def send_nowait(self, event: TelemetryEvent) -> str:
-        """Queue an event built elsewhere (e.g. with ``TelemetryEventBuilder``); returns its id."""
+        """Queue an event built elsewhere (e.g. with ``TelemetryEventBuilder``); returns its id.
+
+        The event is fully validated now and a shallow copy is queued: its
+        ``prompt`` / ``response`` objects are shared, so do not change them afterwards.
+        """
         if not self._enabled:
             return event.event_id
-        return self._enqueue(prepare_sent_event(self.config, event))
+        event = prepare_sent_event(self.config, event)
+        return self._enqueue(event, estimate_size(event))
 
     def track_many_nowait(self, events: Iterable[TelemetryEvent | Mapping[str, Any]]) -> list[str]:
         """Queue several events (``TelemetryEvent`` objects or ``track()`` field mappings).
@@ -117,28 +133,29 @@ class BaseClient:
         """
         if not self._enabled:
             return [e.event_id if isinstance(e, TelemetryEvent) else new_event_id() for e in events]
-        built = [
-            prepare_sent_event(self.config, e)
-            if isinstance(e, TelemetryEvent)
-            else build_event(self.config, e)
-            for e in events
-        ]
-        return [self._enqueue(event) for event in built]
+        built: list[tuple[TelemetryEvent, int]] = []
+        for item in events:
+            if isinstance(item, TelemetryEvent):
+                event = prepare_sent_event(self.config, item)
+                built.append((event, estimate_size(event)))
+            else:
+                built.append(build_event(self.config, item))
+        return [self._enqueue(event, size) for event, size in built]
 
-    def _enqueue(self, event: TelemetryEvent) -> str:
-        if self._pid != os.getpid():
+    def _enqueue(self, event: TelemetryEvent, size: int) -> str:
+        if self._pid != _getpid():
             _runtime.after_fork_in_child()
-        if not sampled(self.config.sample_rate, event.trace_id, event.event_id):
+        rate = self._sample_rate
+        if rate < 1.0 and not sampled(rate, event.trace_id, event.event_id):
             self._stats.sample_out()
             return event.event_id
         if self._closed:
             self._stats.drop(DropReason.CLOSED)
             warn_once("closed", "sentinel_sdk: an event was captured after close(); dropped")
             return event.event_id
-        self._ensure_started()
-        if self._queue.put(event, estimate_size(event)):
-            self._stats.queued += 1  # single writer per event: the put above succeeded
-        else:
+        if not self._started:
+            self._ensure_started()
+        if not self._queue.put(event, size):
             self._stats.drop(DropReason.QUEUE_FULL)
             warn_once(
                 "queue-full",
@@ -163,7 +180,7 @@ class BaseClient:
         dropped = dict(s.dropped)
         in_flight = len(self._core.in_flight)
         return ClientStats(
-            queued=s.queued,
+            queued=self._queue.accepted,
             sent=s.sent,
             failed=s.failed,
             retried=s.retried,

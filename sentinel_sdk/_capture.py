@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
+from . import _validation as v
 from ._ids import new_event_id, new_span_id
 from ._validation import coerce_metadata
 from .config import SentinelConfig
@@ -23,6 +24,11 @@ from .scope import trace_context
 __all__ = ["TrackFields", "build_event", "estimate_size", "prepare_sent_event", "sampled"]
 
 _TRUNCATED_KEY = "sentinel.truncated"
+_BASE_SIZE = 1536
+_ENTRY_SIZE = 300
+_new = object.__new__
+_now = datetime.now
+_utc = timezone.utc
 _U64 = 2**64
 
 
@@ -64,46 +70,76 @@ def _fit_text(text: str, part: str, config: SentinelConfig, truncated: list[str]
     return text
 
 
-def build_event(config: SentinelConfig, fields: Mapping[str, Any]) -> TelemetryEvent:
-    """A validated event from ``track()`` keyword arguments, with the request scope merged."""
+def build_event(config: SentinelConfig, fields: Mapping[str, Any]) -> tuple[TelemetryEvent, int]:
+    """A validated event from ``track()`` keyword arguments, with the request scope merged,
+    and its memory estimate (see ``estimate_size``).
+
+    Every value the caller gave is checked exactly once, here (the rules of
+    ``TelemetryEvent``); values the SDK makes itself (ids, timestamp, the configured
+    service name, coerced metadata) are not checked again. The objects are then
+    assembled without a second validation pass: this is the hot path of ``track()``.
+    """
     if not fields.keys() <= _FIELDS:
         unknown = sorted(set(fields) - _FIELDS)
         raise ValidationError(
             f"track() got unknown field(s) {', '.join(unknown)}; "
             f"known: {', '.join(sorted(_FIELDS))}"
         )
-    model = fields.get("model")
+    get = fields.get
+    model = get("model")
     if model is None:
         raise ValidationError("model is required: track(model='gpt-4o', ...)", field="model")
+    model = v.check_str(model, "model", min_len=1)
     truncated: list[str] = []
     prompt = _prompt(fields, config, truncated)
     response = _response(fields, config, truncated)
 
     trace_id, span_id, scope = trace_context()
-    metadata = fields.get("metadata")
+    metadata = get("metadata")
     if scope is not None:
         merged = dict(scope.metadata)
         if metadata:
             merged.update(coerce_metadata(metadata))
+    elif metadata:
+        merged = coerce_metadata(metadata)
     else:
-        merged = coerce_metadata(metadata) if metadata else {}
+        merged = {}
     if truncated:
         merged[_TRUNCATED_KEY] = ",".join(truncated)
-    errors = fields.get("errors")
-    return TelemetryEvent(
-        service_name=fields.get("service_name") or config.service_name,
-        model=model,
-        prompt=prompt,
-        response=response,
-        latency_ms=fields.get("latency_ms", 0.0),
-        cost_usd=fields.get("cost_usd", 0.0),
-        metadata=merged,
-        errors=list(errors) if errors else [],
-        trace_id=fields.get("trace_id") or trace_id,
-        span_id=fields.get("span_id") or span_id,
-        event_id=fields.get("event_id") or new_event_id(),
-        timestamp=fields.get("timestamp") or datetime.now(timezone.utc),
+
+    event: TelemetryEvent = _new(TelemetryEvent)
+    service_name = get("service_name")
+    event.service_name = (
+        config.service_name
+        if service_name is None
+        else v.check_str(service_name, "service_name", min_len=1, max_len=255)
     )
+    event.model = model
+    event.prompt = prompt
+    event.response = response
+    latency = get("latency_ms")
+    event.latency_ms = 0.0 if latency is None else v.check_non_negative(latency, "latency_ms")
+    cost = get("cost_usd")
+    event.cost_usd = 0.0 if cost is None else v.check_non_negative(cost, "cost_usd")
+    event.metadata = merged
+    errors = get("errors")
+    event.errors = v.check_str_list(errors, "errors") if errors else []
+    given_trace = get("trace_id")
+    event.trace_id = trace_id if given_trace is None else v.check_str(given_trace, "trace_id")
+    given_span = get("span_id")
+    event.span_id = span_id if given_span is None else v.check_str(given_span, "span_id")
+    event_id = get("event_id")
+    event.event_id = new_event_id() if event_id is None else v.check_event_id(event_id)
+    timestamp = get("timestamp")
+    event.timestamp = _now(_utc) if timestamp is None else v.check_timestamp(timestamp)
+    size = (
+        _BASE_SIZE
+        + 3 * (len(prompt.text) + len(response.text) + sum(map(len, merged.values())))
+        + _ENTRY_SIZE * len(merged)
+    )
+    if prompt.embedding or response.embedding:
+        size = estimate_size(event)
+    return event, size
 
 
 def _prompt(fields: Mapping[str, Any], config: SentinelConfig, truncated: list[str]) -> PromptInfo:
@@ -113,13 +149,23 @@ def _prompt(fields: Mapping[str, Any], config: SentinelConfig, truncated: list[s
             raise ValidationError(
                 "give prompt_tokens or a PromptInfo with tokens, not both", field="prompt_tokens"
             )
-        text = _fit_text(value.text, "prompt", config, truncated)
-        return value if text is value.text else PromptInfo(text, value.tokens, value.embedding)
-    if not isinstance(value, str):
-        raise ValidationError(
-            f"prompt must be a string or a PromptInfo, got {type(value).__name__}", field="prompt"
+        value.validate()
+        return PromptInfo(
+            _fit_text(value.text, "prompt", config, truncated), value.tokens, value.embedding
         )
-    return PromptInfo(_fit_text(value, "prompt", config, truncated), fields.get("prompt_tokens", 0))
+    if type(value) is not str:
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"prompt must be a string or a PromptInfo, got {type(value).__name__}",
+                field="prompt",
+            )
+        value = str.__str__(value)
+    prompt: PromptInfo = _new(PromptInfo)
+    prompt.text = _fit_text(value, "prompt", config, truncated)
+    tokens = fields.get("prompt_tokens")
+    prompt.tokens = 0 if tokens is None else v.check_tokens(tokens, "prompt.tokens")
+    prompt.embedding = None
+    return prompt
 
 
 def _response(
@@ -130,20 +176,26 @@ def _response(
         for name in ("response_tokens", "finish_reason"):
             if name in fields:
                 raise ValidationError(f"give {name} or a ResponseInfo, not both", field=name)
+        value.validate()
         text = _fit_text(value.text, "response", config, truncated)
-        if text is value.text:
-            return value
         return ResponseInfo(text, value.tokens, value.finish_reason, value.embedding)
-    if not isinstance(value, str):
-        raise ValidationError(
-            f"response must be a string or a ResponseInfo, got {type(value).__name__}",
-            field="response",
-        )
-    return ResponseInfo(
-        _fit_text(value, "response", config, truncated),
-        fields.get("response_tokens", 0),
-        fields.get("finish_reason", "unknown"),
+    if type(value) is not str:
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"response must be a string or a ResponseInfo, got {type(value).__name__}",
+                field="response",
+            )
+        value = str.__str__(value)
+    response: ResponseInfo = _new(ResponseInfo)
+    response.text = _fit_text(value, "response", config, truncated)
+    tokens = fields.get("response_tokens")
+    response.tokens = 0 if tokens is None else v.check_tokens(tokens, "response.tokens")
+    finish = fields.get("finish_reason")
+    response.finish_reason = (
+        "unknown" if finish is None else v.check_str(finish, "response.finish_reason")
     )
+    response.embedding = None
+    return response
 
 
 def prepare_sent_event(config: SentinelConfig, event: TelemetryEvent) -> TelemetryEvent:
@@ -156,6 +208,7 @@ def prepare_sent_event(config: SentinelConfig, event: TelemetryEvent) -> Telemet
             f"send() takes a TelemetryEvent, got {type(event).__name__}; use track(**fields) "
             "for keyword arguments"
         )
+    event.validate()  # deep: parts may have been changed since they were built
     out = copy.copy(event)
     truncated: list[str] = []
     prompt_text = _fit_text(event.prompt.text, "prompt", config, truncated)
@@ -203,12 +256,15 @@ def sampled(rate: float, trace_id: str | None, event_id: str) -> bool:
 def estimate_size(event: TelemetryEvent) -> int:
     """Bytes of memory an event holds while queued and in flight, roughly.
 
-    Calibrated against tracemalloc: the event object, its JSON payload and the
-    producer's buffered copy each hold the texts once; 1.5 KB covers the objects.
+    The event object, its JSON payload and the producer's buffered copy each hold
+    the texts once; a fixed part covers the objects, one per metadata entry more.
     """
-    size = 1536 + 3 * (len(event.prompt.text) + len(event.response.text))
-    if event.metadata:
-        size += 3 * sum(len(k) + len(v) + 100 for k, v in event.metadata.items())
+    metadata = event.metadata
+    size = (
+        _BASE_SIZE
+        + 3 * (len(event.prompt.text) + len(event.response.text) + sum(map(len, metadata.values())))
+        + _ENTRY_SIZE * len(metadata)
+    )
     if event.prompt.embedding:
         size += 48 * len(event.prompt.embedding)
     if event.response.embedding:

@@ -37,6 +37,8 @@ BATCH = 500
 """Most events taken from the queue per sender cycle."""
 REPLAY_WINDOW = 500
 """Most spooled events in flight at once during replay."""
+OVERFLOW_AT = 0.75
+"""Share of the memory budget in use past which a saturated sender spills to disk."""
 STALL_AFTER_S = 5.0
 """No ack for this long while events are in flight means the broker is unreachable."""
 
@@ -104,6 +106,7 @@ class DeliveryCore:
         self.in_flight: dict[Record, None] = {}  # insertion-ordered: oldest first
         self.retry: deque[Record] = deque()  # prepared, failed once, waiting (no spool)
         self.replay_in_flight: set[int] = set()
+        self.fresh_in_flight_bytes = 0
         self.replay_after = 0
         self.spool_pending = (
             spool_enabled  # unknown at start: an earlier process may have left some
@@ -137,12 +140,15 @@ class DeliveryCore:
                     continue
                 event = result
             try:
-                if not isinstance(event, TelemetryEvent):
-                    raise ValidationError(
-                        f"before_send must return a TelemetryEvent or None, got "
-                        f"{type(event).__name__}"
-                    )
-                event.validate()
+                if before_send is not None:
+                    # The hook may have changed anything: check it all again. Without
+                    # a hook the event was fully validated when it was captured.
+                    if not isinstance(event, TelemetryEvent):
+                        raise ValidationError(
+                            f"before_send must return a TelemetryEvent or None, got "
+                            f"{type(event).__name__}"
+                        )
+                    event.validate()
                 if self._fill_cost is not None and event.cost_usd == 0.0:
                     self._fill_cost(event)
                 payload = event.to_json()
@@ -191,6 +197,32 @@ class DeliveryCore:
         self.in_flight[record] = None
         if record.seq is not None:
             self.replay_in_flight.add(record.seq)
+        else:
+            self.fresh_in_flight_bytes += record.size
+
+    def _landed(self, record: Record) -> None:
+        """Book a record the producer is done with (acknowledged or failed)."""
+        if self.in_flight.pop(record, 0) is None:  # was in flight
+            if record.seq is not None:
+                self.replay_in_flight.discard(record.seq)
+            else:
+                self.fresh_in_flight_bytes -= record.size
+
+    def produce_room(self) -> int:
+        """How many fresh events may still go to the producer now.
+
+        At most half of the memory budget is handed to the producer; the other half
+        lets the queue absorb bursts, and past it the sender spills to disk.
+        """
+        queue = self.queue
+        fresh = len(self.in_flight) - len(self.replay_in_flight)
+        if self.fresh_in_flight_bytes >= queue.max_bytes // 2:
+            return 0
+        return max(0, min(BATCH, queue.max_count // 2 - fresh))
+
+    def should_overflow(self) -> bool:
+        """Connected, but the producer is saturated and the queue is filling: spill."""
+        return self.spool_enabled and self.queue.fill > OVERFLOW_AT
 
     # -- health ------------------------------------------------------------------------
 
@@ -212,6 +244,7 @@ class DeliveryCore:
         self.retry.extend(r for r in self.in_flight if r.seq is None)
         self.in_flight.clear()
         self.replay_in_flight.clear()
+        self.fresh_in_flight_bytes = 0
         self.replay_after = 0
         self.state = State.CONNECTING
         self.next_attempt_at = 0.0
@@ -261,9 +294,7 @@ class DeliveryCore:
         stats = self.stats
         while completions:
             record, exc = completions.popleft()
-            self.in_flight.pop(record, None)
-            if record.seq is not None:
-                self.replay_in_flight.discard(record.seq)
+            self._landed(record)
             if exc is None:
                 stats.sent += 1
                 self.last_ack = time.monotonic()

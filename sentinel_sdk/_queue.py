@@ -22,7 +22,17 @@ T = TypeVar("T")
 class EventQueue(Generic[T]):
     """FIFO of ``(item, size)`` with a shared count / bytes budget and a wake-up hook."""
 
-    __slots__ = ("_items", "_lock", "_wake", "held_bytes", "held_count", "max_bytes", "max_count")
+    __slots__ = (
+        "_items",
+        "_lock",
+        "_wake",
+        "accepted",
+        "held_bytes",
+        "held_count",
+        "max_bytes",
+        "max_count",
+        "sender_asleep",
+    )
 
     def __init__(self, max_count: int, max_bytes: int, wake: Callable[[], None]) -> None:
         self.max_count = max_count
@@ -32,16 +42,27 @@ class EventQueue(Generic[T]):
         self._lock = threading.Lock()
         self.held_count = 0  # waiting + in flight
         self.held_bytes = 0
+        self.accepted = 0  # every put() that succeeded, ever
+        # Set by the sender while it sleeps without a timeout. Only then does put()
+        # wake it: a wake-up is a futex syscall (several µs here), so a busy sender
+        # polls instead of being woken by every event.
+        self.sender_asleep = False
 
     def put(self, item: T, size: int) -> bool:
-        """Append ``item`` if the budget allows; never blocks. Wakes the sender."""
+        """Append ``item`` if the budget allows; never blocks.
+
+        Wakes the sender if it is asleep, or if the budget is half used (a burst).
+        """
         with self._lock:
             if self.held_count >= self.max_count or self.held_bytes + size > self.max_bytes:
                 return False
             self.held_count += 1
             self.held_bytes += size
+            self.accepted += 1
             self._items.append((item, size))
-        self._wake()
+            urgent = self.held_count > self.max_count >> 1
+        if self.sender_asleep or urgent:
+            self._wake()
         return True
 
     def put_front(self, items: list[tuple[T, int]]) -> None:
@@ -78,4 +99,6 @@ class EventQueue(Generic[T]):
         self._items = deque()
         self.held_count = 0
         self.held_bytes = 0
+        self.accepted = 0
+        self.sender_asleep = False
         self._wake = wake

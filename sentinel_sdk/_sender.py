@@ -27,6 +27,9 @@ CYCLE_BUDGET_S = 0.05
 """Longest one cycle spends on fresh events before it books acknowledgements again."""
 SPOOL_RECHECK_S = 5.0
 """How often a process that is not the replayer looks whether it could replay."""
+IDLE_AFTER_S = 1.0
+"""A sender with no work for this long sleeps until woken instead of polling."""
+"""How often a process that is not the replayer looks whether it could replay."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,35 +117,50 @@ class Sender:
         self.connecting = False
         self._connect_outcome: list[BaseException | None] | None = None
         self._recheck_spool_at = float("inf")
+        self.poll_s = max(0.002, core.config.linger_ms / 1000)
+        self.last_busy = time.monotonic()
 
     def connect_done(self, error: BaseException | None) -> None:
         """Report a finished connect attempt (from any thread); then wake the sender."""
         self._connect_outcome = [error]
 
     def wait_timeout(self) -> float | None:
-        """How long the driver may sleep before the next cycle (``None``: until woken)."""
+        """How long the driver may sleep before the next cycle (``None``: until woken).
+
+        While there is work, or was some in the last ``IDLE_AFTER_S``, the sender polls
+        every ``poll_s`` instead of being woken per event (see ``EventQueue.put``);
+        idle, it sleeps until an event arrives.
+        """
         core = self.core
-        if (
-            core.completions
-            or self._connect_outcome is not None
-            or (core.queue.waiting and core.state is State.UP)
-        ):
+        if core.completions or self._connect_outcome is not None:
             return 0.0
+        if core.queue.waiting and core.state is State.UP and core.produce_room():
+            return 0.0
+        now = time.monotonic()
+        poll = self.poll_s
         if core.state is State.DOWN:
-            return max(0.01, core.next_attempt_at - time.monotonic())
-        if core.in_flight:
-            return STALL_AFTER_S / 5
+            return max(0.001, min(poll if core.queue.waiting else 1.0, core.next_attempt_at - now))
+        if core.queue.waiting or core.in_flight or core.retry:
+            return poll
         if core.spool_pending:
-            return 0.05 if core.state is State.UP else 1.0
+            return poll if core.state is State.UP else 1.0
         if self._recheck_spool_at != float("inf"):
-            return max(0.01, self._recheck_spool_at - time.monotonic())
+            return max(0.01, self._recheck_spool_at - now)
+        if now - self.last_busy < IDLE_AFTER_S:
+            return poll
         return None
+
+    def asleep(self, asleep: bool) -> None:
+        """The driver is about to sleep without a timeout (or has woken)."""
+        self.core.queue.sender_asleep = asleep
 
     # -- one cycle ---------------------------------------------------------------------
 
     def cycle(self) -> Step:
         core, queue = self.core, self.core.queue
         now = time.monotonic()
+        if queue.waiting or core.completions or core.in_flight:
+            self.last_busy = now
         self._apply_connect_outcome()
         yield from self._book()
         if now >= self._recheck_spool_at:
@@ -159,7 +177,13 @@ class Sender:
         deadline = now + CYCLE_BUDGET_S
         while queue.waiting and time.monotonic() < deadline:
             if core.state is State.UP:
-                yield from self._produce(core.prepare(queue.take(BATCH)))
+                room = core.produce_room()
+                if room:
+                    yield from self._produce(core.prepare(queue.take(room)))
+                elif core.should_overflow():
+                    yield from self._spill(core.prepare(queue.take(BATCH)))
+                else:
+                    break  # wait for acknowledgements to make room
             elif core.should_spill():
                 yield from self._spill(core.prepare(queue.take(BATCH)) + self._take_retry())
             else:
@@ -181,6 +205,8 @@ class Sender:
         leftovers += core.prepare(core.queue.take(core.queue.waiting))
         leftovers += [r for r in core.in_flight if r.seq is None]
         core.in_flight.clear()
+        core.replay_in_flight.clear()
+        core.fresh_in_flight_bytes = 0
         if core.spool_enabled:
             yield from self._spill(leftovers)
             leftovers = self._take_retry()

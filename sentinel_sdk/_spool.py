@@ -22,7 +22,9 @@ process replays; at-least-once still holds, duplicates become likelier.)
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import json
 import os
 import sqlite3
 import sys
@@ -62,6 +64,27 @@ CREATE TRIGGER IF NOT EXISTS events_delete AFTER DELETE ON events BEGIN
     UPDATE totals SET events = events - 1, bytes = bytes - length(OLD.payload) WHERE id = 0;
 END;
 """
+
+
+# Python's sqlite3 releases the GIL around every sqlite3_step(), i.e. per row for
+# executemany() and fetchall(). With a busy app thread each release costs the sender
+# up to one GIL switch interval (5 ms) to get back in, so the spool moves many rows
+# per step: multi-row INSERTs, IN-list DELETEs, and reads packed into one JSON row.
+_ROWS_PER_STATEMENT = 200  # 4 variables a row: stays under SQLite's old 999 limit
+_IDS_PER_STATEMENT = 900
+_READ_ROWS = "SELECT seq, event_id, topic, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+_READ_PACKED = (
+    "SELECT coalesce(json_group_array(json_array(seq, event_id, topic, CAST(payload AS TEXT))),"
+    " '[]') FROM (SELECT seq, event_id, topic, payload FROM events WHERE seq > ? ORDER BY seq"
+    " LIMIT ?)"
+)
+_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)  # JSON functions built in
+
+
+@functools.cache
+def _insert_sql(rows: int) -> str:
+    values = ",".join(["(?, ?, ?, ?)"] * rows)
+    return f"INSERT INTO events (event_id, topic, payload, created_at) VALUES {values}"
 
 
 class SpoolRow(NamedTuple):
@@ -185,13 +208,9 @@ class Spool:
                     if room < 0:
                         break
                     fitting += 1
-                db.executemany(
-                    "INSERT INTO events (event_id, topic, payload, created_at) VALUES (?, ?, ?, ?)",
-                    [
-                        (event_id, topic, payload, now)
-                        for event_id, topic, payload in rows[:fitting]
-                    ],
-                )
+                for start in range(0, fitting, _ROWS_PER_STATEMENT):
+                    chunk = rows[start : min(fitting, start + _ROWS_PER_STATEMENT)]
+                    db.execute(_insert_sql(len(chunk)), [x for row in chunk for x in (*row, now)])
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -225,23 +244,30 @@ class Spool:
     def read(self, after_seq: int, limit: int) -> list[SpoolRow]:
         """Up to ``limit`` rows with ``seq > after_seq``, oldest first."""
         with self._lock:
-            cursor = self._conn().execute(
-                "SELECT seq, event_id, topic, payload FROM events WHERE seq > ? "
-                "ORDER BY seq LIMIT ?",
-                (after_seq, limit),
-            )
+            db = self._conn()
+            if _HAS_JSON:
+                (packed,) = db.execute(_READ_PACKED, (after_seq, limit)).fetchone()
+                return [
+                    SpoolRow(seq, event_id, topic, payload.encode())
+                    for seq, event_id, topic, payload in json.loads(packed)
+                ]
+            cursor = db.execute(_READ_ROWS, (after_seq, limit))
             return [SpoolRow(*row) for row in cursor.fetchall()]
 
     def delete(self, seqs: Iterable[int]) -> None:
         """Remove delivered rows."""
-        params = [(seq,) for seq in seqs]
-        if not params:
+        ids = list(seqs)
+        if not ids:
             return
         with self._lock:
             db = self._conn()
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany("DELETE FROM events WHERE seq = ?", params)
+                for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                    chunk = ids[start : start + _IDS_PER_STATEMENT]
+                    db.execute(
+                        f"DELETE FROM events WHERE seq IN ({','.join('?' * len(chunk))})", chunk
+                    )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

@@ -60,7 +60,6 @@ class Stats:
         "dropped",
         "failed",
         "last_error",
-        "queued",
         "replayed",
         "retried",
         "sampled_out",
@@ -70,7 +69,6 @@ class Stats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.queued = 0
         self.sent = 0
         self.failed = 0
         self.retried = 0

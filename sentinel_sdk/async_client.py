@@ -65,7 +65,7 @@ class AsyncSentinelClient(BaseClient):
 
     async def track(self, **fields: Unpack[TrackFields]) -> str:
         """Capture one LLM call; returns its event id at once (see ``SentinelClient.track``)."""
-        return self.track_nowait(**fields)
+        return self._track(fields)
 
     async def send(self, event: TelemetryEvent) -> str:
         """Queue a pre-built event; returns its id at once."""
@@ -192,11 +192,15 @@ class AsyncSentinelClient(BaseClient):
         try:
             while not self._stopping:
                 timeout = sender.wait_timeout()
-                if timeout != 0.0:
-                    handle = None if timeout is None else loop.call_later(timeout, event.set)
+                if timeout is None:
+                    sender.asleep(True)
+                    if not self._queue.waiting:  # see EventQueue.put
+                        await event.wait()
+                    sender.asleep(False)
+                elif timeout > 0:
+                    handle = loop.call_later(timeout, event.set)
                     await event.wait()
-                    if handle is not None:
-                        handle.cancel()
+                    handle.cancel()
                 event.clear()
                 with capture_internal_exceptions("sender"):
                     await self._drive(sender.cycle())
@@ -249,11 +253,12 @@ class AsyncSentinelClient(BaseClient):
         return await loop.run_in_executor(self._executor, self._io_sync, request)
 
     def _done_callback(self, record: Record) -> Any:
-        complete, wake = self._core.complete, self._wake
+        complete, wake, queue = self._core.complete, self._wake, self._queue
 
         def done(exc: BaseException | None) -> None:
             complete(record, exc)
-            wake()
+            if queue.sender_asleep:
+                wake()
 
         return done
 

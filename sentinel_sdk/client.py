@@ -56,7 +56,7 @@ class SentinelClient(BaseClient):
         ``model`` is required; see ``TrackFields`` for the rest. Invalid values raise
         ``ValidationError``.
         """
-        return self.track_nowait(**fields)
+        return self._track(fields)
 
     def send(self, event: TelemetryEvent) -> str:
         """Queue a pre-built event; returns its id at once."""
@@ -167,12 +167,23 @@ class SentinelClient(BaseClient):
                 thread = threading.Thread(target=self._run, name="sentinel-sdk-sender", daemon=True)
                 thread.start()
                 self._thread = thread
+                self._started = True
 
     def _run(self) -> None:
         sender = self._sender
+        wake_event = self._wake_event
         while not self._stopping:
-            self._wake_event.wait(sender.wait_timeout())
-            self._wake_event.clear()
+            timeout = sender.wait_timeout()
+            if timeout is None:
+                sender.asleep(True)
+                # Re-check after announcing the sleep: an event put just before it
+                # did not wake us (see EventQueue.put).
+                if not self._queue.waiting:
+                    wake_event.wait()
+                sender.asleep(False)
+            elif timeout > 0:
+                wake_event.wait(timeout)
+            wake_event.clear()
             with capture_internal_exceptions("sender"):
                 self._drive(sender.cycle())
             with self._idle:
@@ -213,11 +224,12 @@ class SentinelClient(BaseClient):
         return self._io_sync(request)
 
     def _done_callback(self, record: Record) -> Callable[[BaseException | None], None]:
-        complete, wake = self._core.complete, self._wake
+        complete, wake, queue = self._core.complete, self._wake, self._queue
 
         def done(exc: BaseException | None) -> None:  # on kafka-python's I/O thread
             complete(record, exc)
-            wake()
+            if queue.sender_asleep:  # else it polls and books this within poll_s
+                wake()
 
         return done
 
@@ -247,6 +259,7 @@ class SentinelClient(BaseClient):
         self._thread = None
         self._stopping = False
         super()._reset_after_fork()
+        self._started = False
         self._producer = SyncProducer(self.config)
 
 
