@@ -1,0 +1,214 @@
+"""``Sentinel``: the Flask extension that opens one request scope per request.
+
+The scope opens in a ``before_request`` hook (registered first) and closes at
+``teardown_request``; a streamed body, which the server iterates after
+teardown, produces each chunk inside the same request's scope. Each app keeps its
+own state (and client) in ``app.extensions["sentinel"]``, so one extension
+object serves any number of apps; the app itself is never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import Token
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from sentinel_sdk._base import BaseClient
+from sentinel_sdk._ids import new_span_id
+from sentinel_sdk._log import capture_internal_exceptions
+from sentinel_sdk.client import SentinelClient
+from sentinel_sdk.config import SentinelConfig
+from sentinel_sdk.exceptions import ConfigurationError
+from sentinel_sdk.scope import RequestScope, close_scope, open_scope
+
+__all__ = ["EXTENSION_KEY", "PREFIX", "Sentinel", "SentinelState"]
+
+EXTENSION_KEY = "sentinel"
+PREFIX = "SENTINEL_"
+_OWN_KEYS = ("EXCLUDED_PATHS",)
+_G_SCOPE = "_sentinel_scope"
+_MAX_REQUEST_ID = 200
+
+
+@dataclass(frozen=True)
+class SentinelState:
+    """One app's state, in ``app.extensions["sentinel"]``."""
+
+    client: BaseClient | None
+    """The app's client; ``None`` means the process default (``sentinel_sdk.init``)."""
+    excluded_exact: frozenset[str]
+    excluded_prefixes: tuple[str, ...]
+
+    def excluded(self, path: str) -> bool:
+        """True for a path served without a request scope."""
+        return path in self.excluded_exact or path.startswith(self.excluded_prefixes)
+
+
+class Sentinel:
+    """Ties every LLM call made while serving a Flask request to that request.
+
+    ``Sentinel(app)``, or ``sentinel = Sentinel()`` then ``sentinel.init_app(app)``
+    in an app factory. Options: ``app.config["SENTINEL_<OPTION>"]`` (the
+    ``SentinelConfig`` option names upper-cased), over keyword ``options`` given
+    here, which apply to every app. With no option at all, events go to
+    ``client`` if given, else to the process default client. Paths in
+    ``SENTINEL_EXCLUDED_PATHS`` / ``excluded_paths`` are served without a scope.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        client: BaseClient | None = None,
+        excluded_paths: Iterable[str] | None = None,
+        **options: Any,
+    ) -> None:
+        if options:
+            SentinelConfig().replace(**options)  # unknown or bad options fail here, not later
+        self._client = client
+        self._excluded_paths = excluded_paths
+        self._options = options
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Configure ``app``: build its client from its config and register the hooks.
+
+        Raises ``ConfigurationError`` for an unknown ``SENTINEL_*`` key or a bad value.
+        """
+        config = app.config
+        # One mapping in app.config's form: constructor options, then app.config on top.
+        merged = {PREFIX + name.upper(): value for name, value in self._options.items()}
+        merged.update(
+            (key, value)
+            for key, value in config.items()
+            if isinstance(key, str) and key.startswith(PREFIX)
+        )
+        option_keys = [key for key in merged if key[len(PREFIX) :] not in _OWN_KEYS]
+        if option_keys and self._client is not None:
+            raise ConfigurationError(
+                "Sentinel(client=...) and SENTINEL_* options cannot go together; "
+                f"got {', '.join(sorted(option_keys))}"
+            )
+        client: BaseClient | None = self._client
+        if option_keys:
+            client = SentinelClient(
+                SentinelConfig.from_mapping(
+                    merged, prefix=PREFIX, source="app.config", ignore=_OWN_KEYS
+                )
+            )
+        paths = config.get(PREFIX + "EXCLUDED_PATHS", self._excluded_paths) or ()
+        exact, prefixes = _compile_paths(paths)
+        app.extensions[EXTENSION_KEY] = SentinelState(client, exact, prefixes)
+        # First, so LLM calls made by the app's own before_request hooks are in scope.
+        app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
+        app.after_request(_after_request)
+        app.teardown_request(_teardown_request)
+
+
+def _before_request() -> None:
+    try:
+        state: SentinelState | None = current_app.extensions.get(EXTENSION_KEY)
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        path: str = req.path
+        if state is None or state.excluded(path) or _G_SCOPE in g:
+            return
+        environ: Mapping[str, Any] = req.environ
+        query = environ.get("QUERY_STRING")
+        request_id = environ.get("HTTP_X_REQUEST_ID")
+        opened = open_scope(
+            traceparent=environ.get("HTTP_TRACEPARENT"),
+            metadata={
+                "http.method": req.method,
+                "http.route": path,
+                "http.target": f"{path}?{query}" if query else path,
+                "http.request_id": request_id[:_MAX_REQUEST_ID] if request_id else new_span_id(),
+            },
+            client=state.client,
+            route=lambda: _route_template(req),
+        )
+        setattr(g, _G_SCOPE, opened)
+    except Exception:
+        with capture_internal_exceptions("flask extension: opening the request scope"):
+            raise
+
+
+def _route_template(req: Any) -> str | None:
+    rule = req.url_rule
+    return rule.rule if rule is not None else None
+
+
+def _after_request(response: Response) -> Response:
+    opened: tuple[RequestScope, Token[RequestScope | None]] | None = g.get(_G_SCOPE)
+    if opened is not None and response.is_streamed and not response.direct_passthrough:
+        with capture_internal_exceptions("flask extension: scoping the streamed body"):
+            response.response = _ScopedBody(response.response, opened[0])
+    return response
+
+
+def _teardown_request(exc: BaseException | None) -> None:
+    opened: tuple[RequestScope, Token[RequestScope | None]] | None = g.pop(_G_SCOPE, None)
+    if opened is not None:
+        close_scope(opened[1])
+
+
+class _ScopedBody:
+    """A streamed body, unchanged, whose chunks are produced inside the request's scope.
+
+    The server iterates a streamed body after teardown, in a context where the scope
+    is closed (always at teardown, so a body that is never read or closed leaks
+    nothing). Each chunk re-enters an equal scope: LLM calls made while streaming
+    carry the request's trace id and metadata.
+    """
+
+    __slots__ = ("_inner", "_iterator", "_scope")
+
+    def __init__(self, inner: Iterable[Any], scope: RequestScope) -> None:
+        self._inner = inner
+        self._iterator: Iterator[Any] | None = None
+        self._scope = scope
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        scope = self._scope
+        _, token = open_scope(trace_id=scope.trace_id, metadata=scope.metadata, client=scope.client)
+        try:
+            if self._iterator is None:
+                self._iterator = iter(self._inner)
+            return next(self._iterator)
+        finally:
+            close_scope(token)
+
+    def close(self) -> None:
+        """Close the body, as the server would have closed it."""
+        inner_close = getattr(self._inner, "close", None)
+        if inner_close is not None:
+            inner_close()
+
+
+def _compile_paths(paths: Any) -> tuple[frozenset[str], tuple[str, ...]]:
+    if isinstance(paths, str) or not isinstance(paths, Iterable):
+        raise ConfigurationError(
+            f"SENTINEL_EXCLUDED_PATHS must be a list of paths, got {paths!r}",
+            option="excluded_paths",
+        )
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ConfigurationError(
+                f"SENTINEL_EXCLUDED_PATHS entries must start with '/', got {path!r}",
+                option="excluded_paths",
+            )
+        base = path.rstrip("/")
+        if not base:  # "/" is the root page only
+            exact.add("/")
+            continue
+        exact.update((base, base + "/"))
+        prefixes.append(base + "/")
+    return frozenset(exact), tuple(prefixes)
