@@ -193,7 +193,8 @@ def _check_metadata_slow(value: dict[Any, Any], field: str) -> dict[str, str]:
 
 
 def check_str_list(value: object, field: str) -> list[str]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+    # A mapping would pass as the list of its keys, silently dropping its values.
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise ValidationError(
             f"{field} must be a list of strings, got {_type_name(value)}", field=field
         )

@@ -354,6 +354,7 @@ def test_errors_list_of_strings() -> None:
     rejects("errors", lambda: make(errors="just text"))
     rejects("errors", lambda: make(errors=None))
     rejects("errors", lambda: make(errors=5))
+    rejects("errors", lambda: make(errors={"timeout": "after 30 s"}))
     rejects("errors[1]", lambda: make(errors=["ok", 5]))
     rejects("errors[0]", lambda: make(errors=[None]))
 
