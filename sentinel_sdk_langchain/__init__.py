@@ -1,1 +1,26 @@
-"""Placeholder: this integration lands in a later change."""
+"""LLM Sentinel for LangChain: ``callbacks=[SentinelHandler()]`` captures every model call.
+
+import sentinel_sdk
+from sentinel_sdk_langchain import SentinelHandler
+
+sentinel_sdk.init(brokers=["localhost:9092"], service_name="chat-api")
+chain.invoke({"question": "..."}, config={"callbacks": [SentinelHandler()]})
+
+One event per LLM or chat-model run (sync, async, batch, streaming), with model,
+rendered prompt and response, tokens, finish reason, latency, time to first
+token and the run's hierarchy; see ``sentinel_sdk_langchain._handler`` for the
+metadata keys and ``sentinel_sdk_langchain._render`` for the text format.
+"""
+
+from __future__ import annotations
+
+try:
+    import langchain_core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "sentinel_sdk_langchain needs langchain-core: pip install 'llm-sentinel-sdk[langchain]'"
+    ) from exc
+
+from ._handler import SentinelHandler
+
+__all__ = ["SentinelHandler"]
