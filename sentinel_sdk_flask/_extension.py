@@ -1,20 +1,22 @@
 """``Sentinel``: the Flask extension that opens one request scope per request.
 
-The scope opens in a ``before_request`` hook (registered first) and closes at
-``teardown_request``; a streamed body, which the server iterates after
-teardown, produces each chunk inside the same request's scope. Each app keeps its
-own state (and client) in ``app.extensions["sentinel"]``, so one extension
-object serves any number of apps; the app itself is never stored.
+The scope wraps the app's whole request handling (``app.wsgi_app``): it is open
+before the first ``before_request`` hook and closed after the last
+``teardown_request`` one, and costs no request-context lookups. A streamed body,
+which the server iterates after that, produces each chunk inside the same
+request's scope (an ``after_request`` hook marks it). Each app keeps its own
+state (and client) in ``app.extensions["sentinel"]``, so one extension object
+serves any number of apps; the extension never stores an app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextvars import Token
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, request
 
 from sentinel_sdk._base import BaseClient
 from sentinel_sdk._ids import new_span_id
@@ -24,12 +26,13 @@ from sentinel_sdk.config import SentinelConfig
 from sentinel_sdk.exceptions import ConfigurationError
 from sentinel_sdk.scope import RequestScope, close_scope, open_scope
 
-__all__ = ["EXTENSION_KEY", "PREFIX", "Sentinel", "SentinelState"]
+__all__ = ["ENVIRON_KEY", "EXTENSION_KEY", "PREFIX", "Sentinel", "SentinelState"]
 
 EXTENSION_KEY = "sentinel"
 PREFIX = "SENTINEL_"
 _OWN_KEYS = ("EXCLUDED_PATHS",)
-_G_SCOPE = "_sentinel_scope"
+ENVIRON_KEY = "sentinel_sdk.scope"
+"""WSGI environ key holding the request's ``RequestScope`` (also the guard against two)."""
 _MAX_REQUEST_ID = 200
 
 
@@ -45,6 +48,53 @@ class SentinelState:
     def excluded(self, path: str) -> bool:
         """True for a path served without a request scope."""
         return path in self.excluded_exact or path.startswith(self.excluded_prefixes)
+
+    def open(self, environ: dict[str, Any]) -> Token[RequestScope | None] | None:
+        """Open the scope of the request ``environ`` describes (``None``: not scoped)."""
+        path: str = environ.get("PATH_INFO") or "/"
+        if not path.isascii():  # WSGI gives the bytes as latin-1 text
+            path = path.encode("latin-1").decode("utf-8", "replace")
+        if ENVIRON_KEY in environ or self.excluded(path):
+            return None
+        query = environ.get("QUERY_STRING")
+        request_id = environ.get("HTTP_X_REQUEST_ID")
+        scope, token = open_scope(
+            traceparent=environ.get("HTTP_TRACEPARENT"),
+            metadata={
+                "http.method": environ.get("REQUEST_METHOD") or "GET",
+                "http.route": path,
+                "http.target": f"{path}?{query}" if query else path,
+                "http.request_id": request_id[:_MAX_REQUEST_ID] if request_id else new_span_id(),
+            },
+            client=self.client,
+            route=lambda: _route_template(environ),
+        )
+        environ[ENVIRON_KEY] = scope
+        return token
+
+
+class _ScopedWSGIApp:
+    """``app.wsgi_app`` wrapped: the request scope is open while Flask handles the request."""
+
+    __slots__ = ("state", "wsgi_app")
+
+    def __init__(self, wsgi_app: Any, state: SentinelState) -> None:
+        self.wsgi_app = wsgi_app
+        self.state = state
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            token = self.state.open(environ)
+        except Exception:
+            with capture_internal_exceptions("flask extension: opening the request scope"):
+                raise
+            token = None
+        if token is None:
+            return self.wsgi_app(environ, start_response)
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            close_scope(token)
 
 
 class Sentinel:
@@ -102,64 +152,33 @@ class Sentinel:
             )
         paths = config.get(PREFIX + "EXCLUDED_PATHS", self._excluded_paths) or ()
         exact, prefixes = _compile_paths(paths)
-        app.extensions[EXTENSION_KEY] = SentinelState(client, exact, prefixes)
-        # First, so LLM calls made by the app's own before_request hooks are in scope.
-        app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
+        state = SentinelState(client, exact, prefixes)
+        app.extensions[EXTENSION_KEY] = state
+        app.wsgi_app = _ScopedWSGIApp(app.wsgi_app, state)  # type: ignore[method-assign]
         app.after_request(_after_request)
-        app.teardown_request(_teardown_request)
 
 
-def _before_request() -> None:
-    try:
-        state: SentinelState | None = current_app.extensions.get(EXTENSION_KEY)
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        path: str = req.path
-        if state is None or state.excluded(path) or _G_SCOPE in g:
-            return
-        environ: Mapping[str, Any] = req.environ
-        query = environ.get("QUERY_STRING")
-        request_id = environ.get("HTTP_X_REQUEST_ID")
-        opened = open_scope(
-            traceparent=environ.get("HTTP_TRACEPARENT"),
-            metadata={
-                "http.method": req.method,
-                "http.route": path,
-                "http.target": f"{path}?{query}" if query else path,
-                "http.request_id": request_id[:_MAX_REQUEST_ID] if request_id else new_span_id(),
-            },
-            client=state.client,
-            route=lambda: _route_template(req),
-        )
-        setattr(g, _G_SCOPE, opened)
-    except Exception:
-        with capture_internal_exceptions("flask extension: opening the request scope"):
-            raise
-
-
-def _route_template(req: Any) -> str | None:
-    rule = req.url_rule
+def _route_template(environ: dict[str, Any]) -> str | None:
+    """``request.url_rule.rule`` of the Flask request built on ``environ`` (after matching)."""
+    request = environ.get("werkzeug.request")
+    rule = getattr(request, "url_rule", None)
     return rule.rule if rule is not None else None
 
 
 def _after_request(response: Response) -> Response:
-    opened: tuple[RequestScope, Token[RequestScope | None]] | None = g.get(_G_SCOPE)
-    if opened is not None and response.is_streamed and not response.direct_passthrough:
+    if response.is_streamed and not response.direct_passthrough:
         with capture_internal_exceptions("flask extension: scoping the streamed body"):
-            response.response = _ScopedBody(response.response, opened[0])
+            scope: RequestScope | None = request.environ.get(ENVIRON_KEY)
+            if scope is not None:
+                response.response = _ScopedBody(response.response, scope)
     return response
-
-
-def _teardown_request(exc: BaseException | None) -> None:
-    opened: tuple[RequestScope, Token[RequestScope | None]] | None = g.pop(_G_SCOPE, None)
-    if opened is not None:
-        close_scope(opened[1])
 
 
 class _ScopedBody:
     """A streamed body, unchanged, whose chunks are produced inside the request's scope.
 
-    The server iterates a streamed body after teardown, in a context where the scope
-    is closed (always at teardown, so a body that is never read or closed leaks
+    The server iterates a streamed body after the app returned, in a context where
+    the scope is closed (always, so a body that is never read or closed leaks
     nothing). Each chunk re-enters an equal scope: LLM calls made while streaming
     carry the request's trace id and metadata.
     """
