@@ -20,7 +20,7 @@ from ._capture import TrackFields, build_event, estimate_size, prepare_sent_even
 from ._delivery import DeliveryCore, State
 from ._ids import new_event_id
 from ._log import warn_once
-from ._producers import is_permanent
+from ._producers import is_permanent, needs_new_producer
 from ._queue import EventQueue
 from ._sender import (
     AcquireReplay,
@@ -96,6 +96,7 @@ class BaseClient:
             spool_enabled=self._spool is not None,
             fill_cost=_cost_filler(self.config),
             is_permanent=is_permanent,
+            needs_new_producer=needs_new_producer,
         )
 
     # -- the caller's side (never blocks, never does I/O) ---------------------------------

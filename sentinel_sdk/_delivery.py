@@ -94,6 +94,7 @@ class DeliveryCore:
         spool_enabled: bool,
         fill_cost: Callable[[TelemetryEvent], None] | None,
         is_permanent: Callable[[BaseException], bool],
+        needs_new_producer: Callable[[BaseException], bool],
     ) -> None:
         self.config = config
         self.stats = stats
@@ -101,6 +102,8 @@ class DeliveryCore:
         self.spool_enabled = spool_enabled
         self._fill_cost = fill_cost
         self._is_permanent = is_permanent
+        self._needs_new_producer = needs_new_producer
+        self.producer_broken = False  # replace the producer before sending again
         self.state = State.CONNECTING
         self.completions: deque[Completion] = deque()
         self.in_flight: dict[Record, None] = {}  # insertion-ordered: oldest first
@@ -108,9 +111,9 @@ class DeliveryCore:
         self.replay_in_flight: set[int] = set()
         self.fresh_in_flight_bytes = 0
         self.replay_after = 0
-        self.spool_pending = (
-            spool_enabled  # unknown at start: an earlier process may have left some
-        )
+        # Whether the spool holds events this process should replay; None until the
+        # sender's first cycle has looked (an earlier process may have left some).
+        self.spool_pending: bool | None = None if spool_enabled else False
         self.last_ack = time.monotonic()
         self.next_attempt_at = 0.0  # next connect or probe
         self._attempt = 0
@@ -200,13 +203,16 @@ class DeliveryCore:
         else:
             self.fresh_in_flight_bytes += record.size
 
-    def _landed(self, record: Record) -> None:
-        """Book a record the producer is done with (acknowledged or failed)."""
-        if self.in_flight.pop(record, 0) is None:  # was in flight
-            if record.seq is not None:
-                self.replay_in_flight.discard(record.seq)
-            else:
-                self.fresh_in_flight_bytes -= record.size
+    def _landed(self, record: Record) -> bool:
+        """Book a record the producer is done with; False if it was no longer in flight
+        (a late answer from a producer that was replaced: its records were taken back)."""
+        if self.in_flight.pop(record, 0) is not None:
+            return False
+        if record.seq is not None:
+            self.replay_in_flight.discard(record.seq)
+        else:
+            self.fresh_in_flight_bytes -= record.size
+        return True
 
     def produce_room(self) -> int:
         """How many fresh events may still go to the producer now.
@@ -240,7 +246,8 @@ class DeliveryCore:
         self.last_ack = time.monotonic()
 
     def reset_connection(self) -> None:
-        """The producer is gone (its event loop ended): take back what it held."""
+        """The producer is gone (its event loop ended, or it was replaced): take back what
+        it held; it is sent again by the next producer."""
         self.retry.extend(r for r in self.in_flight if r.seq is None)
         self.in_flight.clear()
         self.replay_in_flight.clear()
@@ -276,7 +283,7 @@ class DeliveryCore:
     def wants_replay(self) -> bool:
         return (
             self.state is State.UP
-            and self.spool_pending
+            and self.spool_pending is True
             and len(self.replay_in_flight) < REPLAY_WINDOW // 2
         )
 
@@ -294,7 +301,8 @@ class DeliveryCore:
         stats = self.stats
         while completions:
             record, exc = completions.popleft()
-            self._landed(record)
+            if not self._landed(record):
+                continue
             if exc is None:
                 stats.sent += 1
                 self.last_ack = time.monotonic()
@@ -321,6 +329,8 @@ class DeliveryCore:
                 self._notify_error(record, exc)
                 continue
             self.went_down(exc)
+            if self._needs_new_producer(exc):
+                self.producer_broken = True
             if record.seq is None:
                 respill.append(record)
         return deletes, respill
@@ -345,11 +355,12 @@ class DeliveryCore:
     # -- flush / idle ------------------------------------------------------------------
 
     def idle(self) -> bool:
-        """Nothing waiting, nothing in flight, and (when connected) nothing to replay."""
+        """Everything this client was given is acknowledged: nothing waiting, in flight,
+        held for a retry or left in the spool (as far as this process replays it)."""
         return (
             not self.queue.waiting
             and not self.in_flight
             and not self.completions
             and not self.retry
-            and not (self.state is State.UP and self.spool_pending)
+            and self.spool_pending is False
         )

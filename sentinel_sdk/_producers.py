@@ -20,7 +20,7 @@ from .exceptions import ConnectionError, SendError, SentinelError, TimeoutError
 if TYPE_CHECKING:
     from .config import SentinelConfig
 
-__all__ = ["AsyncProducer", "SyncProducer", "is_permanent", "map_error"]
+__all__ = ["AsyncProducer", "SyncProducer", "is_permanent", "map_error", "needs_new_producer"]
 
 Done = Callable[["BaseException | None"], None]
 
@@ -35,6 +35,27 @@ _PERMANENT = {
     "InvalidTopicError",
     "SerializationError",
 }
+
+
+# Errors after which an idempotent producer's sequence state is unusable (e.g. the
+# broker restarted and forgot our producer id): only a new producer recovers.
+_BROKEN_PRODUCER = {
+    "OutOfOrderSequenceNumber",
+    "OutOfOrderSequenceNumberError",
+    "UnknownProducerId",
+    "UnknownProducerIdError",
+    "InvalidProducerEpoch",
+    "InvalidProducerEpochError",
+    "ProducerFenced",
+    "ProducerFencedError",
+    "InvalidPidMappingError",
+    "IllegalStateError",
+}
+
+
+def needs_new_producer(exc: BaseException) -> bool:
+    """True if this error leaves the producer unable to send again (make a new one)."""
+    return type(exc).__name__ in _BROKEN_PRODUCER
 
 
 def is_permanent(exc: BaseException) -> bool:

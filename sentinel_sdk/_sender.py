@@ -15,7 +15,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from ._delivery import BATCH, REPLAY_WINDOW, STALL_AFTER_S, DeliveryCore, Record, State
+from ._delivery import BATCH, REPLAY_WINDOW, DeliveryCore, Record, State
 from ._log import warn_once
 from ._producers import is_permanent
 from ._spool import SpoolRow
@@ -163,9 +163,19 @@ class Sender:
             self.last_busy = now
         self._apply_connect_outcome()
         yield from self._book()
+        if core.spool_pending is None:
+            core.spool_pending = (yield SpoolCount()) > 0
         if now >= self._recheck_spool_at:
             self._recheck_spool_at = float("inf")
             core.spool_pending = True
+        if core.producer_broken and self.producer_ready:
+            # Its idempotence state is gone: close it, take back what it held, and
+            # connect a new one after the usual backoff.
+            core.producer_broken = False
+            self.producer_ready = False
+            yield CloseProducer(0.0)
+            core.reset_connection()
+            core.went_down("the producer lost its idempotence state; reconnecting")
         if not self.producer_ready and not self.connecting and now >= core.next_attempt_at:
             self.connecting = True
             yield StartConnect()

@@ -58,6 +58,7 @@ class AsyncSentinelClient(BaseClient):
         self._wake_event: asyncio.Event | None = None
         self._stopping = False
         self._executor: ThreadPoolExecutor | None = None
+        self._spooled_on_cancel = False
         super().__init__(config, **options)
         self._producer = AsyncProducer(self.config)
 
@@ -205,18 +206,13 @@ class AsyncSentinelClient(BaseClient):
                 with capture_internal_exceptions("sender"):
                     await self._drive(sender.cycle())
         except asyncio.CancelledError:
-            # The loop is shutting down (asyncio.run() ending) without close():
-            # deliver what we can within shutdown_timeout, spool the rest.
-            with capture_internal_exceptions("sender cancelled"):
-                await asyncio.wait_for(self._drain(), self.config.shutdown_timeout)
+            # The loop is shutting down (asyncio.run() ending) without close(). aiokafka's
+            # own tasks are being cancelled with ours, so nothing can be sent any more:
+            # everything goes to the spool below, and the exit hook delivers it.
+            self._spooled_on_cancel = True
         finally:
             with capture_internal_exceptions("sender shutdown"):
                 await self._drive(sender.shutdown())
-
-    async def _drain(self) -> None:
-        while not self._core.idle() and self._sender.producer_ready:
-            await self._drive(self._sender.cycle())
-            await asyncio.sleep(0.005)
 
     async def _drive(self, step: Step) -> None:
         """Run one sender step, awaiting each I/O request it yields."""
@@ -272,12 +268,14 @@ class AsyncSentinelClient(BaseClient):
         self._wake()
 
     def _close_at_exit(self, timeout: float) -> None:
-        """At interpreter exit the loop is usually gone: spool what is still held."""
-        self._closed = True
-        self._stopping = True
+        """At interpreter exit the event loop is usually gone: put what is still held on
+        the spool, then deliver the spool with a synchronous client, within ``timeout``."""
+        started = time.monotonic()
         loop = self._loop
         if loop is not None and loop.is_running():
-            return  # the task's own cancellation path handles it
+            return  # the loop outlives the interpreter's exit hooks: nothing safe to do
+        self._closed = True
+        self._stopping = True
         step = self._sender.shutdown()
         result: Any = None
         while True:
@@ -292,7 +290,14 @@ class AsyncSentinelClient(BaseClient):
                 result = self._io_sync(request)
             except Exception as exc:
                 warn_once("exit-spool", "sentinel_sdk: spooling at exit failed: %r", exc)
-                break
+                return
+        if self._spool is not None and self._spool.totals()[0]:
+            from .client import SentinelClient
+
+            remaining = max(0.0, timeout - (time.monotonic() - started))
+            replayer = SentinelClient(self.config)
+            replayer.replay_spool(remaining)
+            replayer.close(timeout=0.5)
 
     def _reset_after_fork(self) -> None:
         _leaked.append(self._producer.abandon())

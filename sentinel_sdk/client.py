@@ -47,6 +47,10 @@ class SentinelClient(BaseClient):
         self._stopping = False
         super().__init__(config, **options)
         self._producer = SyncProducer(self.config)
+        if self._enabled and self._spool is not None and self._spool.path.exists():
+            # An earlier process left a spool here: deliver it without waiting for the
+            # first event (a stat() call; the sender opens the file on its thread).
+            self._ensure_started()
 
     # -- public API --------------------------------------------------------------------
 
@@ -74,7 +78,7 @@ class SentinelClient(BaseClient):
         ``shutdown_timeout``.
         """
         if self._thread is None:
-            return self._core.idle()
+            return not self._queue.waiting  # nothing was ever given to this client
         deadline = time.monotonic() + (self.config.shutdown_timeout if timeout is None else timeout)
         self._wake()
         with self._idle:
@@ -84,6 +88,13 @@ class SentinelClient(BaseClient):
                     return self._core.idle()
                 self._idle.wait(min(remaining, 0.05))
         return True
+
+    def replay_spool(self, timeout: float | None = None) -> bool:
+        """Deliver what the spool holds now (e.g. left by an earlier process) and wait for
+        it, up to ``timeout``; ``True`` once the spool is empty. Replay otherwise starts
+        by itself with the first event."""
+        self._ensure_started()
+        return self.flush(timeout)
 
     def close(self, timeout: float | None = None) -> None:
         """Flush (up to ``timeout``, default ``shutdown_timeout``), then stop.
