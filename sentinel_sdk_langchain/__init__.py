@@ -8,7 +8,7 @@ chain.invoke({"question": "..."}, config={"callbacks": [SentinelHandler()]})
 
 One event per LLM or chat-model run (sync, async, batch, streaming), with model,
 rendered prompt and response, tokens, finish reason, latency, time to first
-token and the run's hierarchy; see ``sentinel_sdk_langchain._handler`` for the
+token and the run's hierarchy; see ``sentinel_sdk_langchain._event`` for the
 metadata keys and ``sentinel_sdk_langchain._render`` for the text format.
 """
 
