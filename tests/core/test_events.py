@@ -18,7 +18,6 @@ from sentinel_sdk import (
     ResponseInfo,
     TelemetryEvent,
     ValidationError,
-    coerce_metadata,
     json_schema,
 )
 from sentinel_sdk._validation import F32_MAX
@@ -218,92 +217,6 @@ def test_metadata_mapping_types_are_copied_into_a_dict() -> None:
     event = make(metadata=MappingProxyType({"a": "b"}))
     assert type(event.metadata) is dict
     assert event.metadata == {"a": "b"}
-
-
-def test_coerce_metadata_rule() -> None:
-    class Obj:
-        def __str__(self) -> str:
-            return "obj!"
-
-    stamp = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    ident = uuid.UUID(int=1)
-    got = coerce_metadata(
-        {
-            "s": "text",
-            "t": True,
-            "f": False,
-            "n": None,
-            "i": 3,
-            "x": 0.5,
-            "l": [1, "a", None],
-            "tu": (1, 2),
-            "d": {"b": 1, "a": [True]},
-            "nested_obj": {"when": stamp},
-            "nan": math.nan,
-            "inf": -math.inf,
-            "when": stamp,
-            "id": ident,
-            "obj": Obj(),
-            7: "int key",
-            "uni": {"ключ": "😀"},
-        }
-    )
-    assert got == {
-        "s": "text",
-        "t": "true",
-        "f": "false",
-        "n": "null",
-        "i": "3",
-        "x": "0.5",
-        "l": '[1,"a",null]',
-        "tu": "[1,2]",
-        "d": '{"a":[true],"b":1}',
-        "nested_obj": '{"when":"2024-01-02 03:04:05+00:00"}',
-        "nan": "NaN",
-        "inf": "-Infinity",
-        "when": "2024-01-02 03:04:05+00:00",
-        "id": "00000000-0000-0000-0000-000000000001",
-        "obj": "obj!",
-        "7": "int key",
-        "uni": '{"ключ":"😀"}',
-    }
-    # The result is always acceptable metadata.
-    make(metadata=got)
-
-
-def test_coerce_metadata_edge_cases_never_raise_anything_but_validation_error() -> None:
-    class Broken:
-        def __str__(self) -> str:
-            raise RuntimeError("no")
-
-    circular: dict[str, Any] = {}
-    circular["self"] = circular
-    deep: list[Any] = []
-    for _ in range(5000):
-        deep = [deep]
-    got = coerce_metadata(
-        {
-            "broken": Broken(),
-            "mixed_keys": {1: "a", "b": 2},
-            "circular": circular,
-            "huge": 10**5000,
-            "deep": deep,
-            Broken(): "key that cannot print",
-        }
-    )
-    assert got["broken"] == "<unprintable Broken>"
-    assert got["mixed_keys"] == "{1: 'a', 'b': 2}"
-    assert got["circular"] == "{'self': {...}}"
-    assert got["huge"] == "<unprintable int>"
-    assert got["<unprintable Broken>"] == "key that cannot print"
-    assert isinstance(got["deep"], str)
-    assert coerce_metadata(None) == {}
-    assert coerce_metadata({}) == {}
-    with pytest.raises(ValidationError) as info:
-        coerce_metadata([("a", 1)])  # type: ignore[arg-type]
-    assert info.value.field == "metadata"
-    with pytest.raises(ValidationError):
-        coerce_metadata({"a": "\udc80"})
 
 
 # -- embeddings --------------------------------------------------------------------------
