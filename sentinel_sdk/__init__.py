@@ -8,7 +8,7 @@ sentinel_sdk.track(model="gpt-4o", prompt="Hi", response="Hello!", latency_ms=42
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack
 
@@ -30,6 +30,9 @@ from .exceptions import (
 )
 from .scope import RequestScope, current_scope, request_scope, set_user
 from .types import AnomalyType, DetectionMethod, Severity
+
+if TYPE_CHECKING:  # at run time it is imported on first use: aiokafka is an extra
+    from .async_client import AsyncSentinelClient
 
 __version__ = "0.1.0"
 
