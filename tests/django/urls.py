@@ -20,4 +20,8 @@ urlpatterns = [
     path("health/live/", views.health),
     path("threads/", views.threads),
     path("v1/", include(api)),
+    path("lc/<str:session_id>/", views.lc),
+    path("alc/<str:session_id>/", views.alc),
+    path("oai/", views.oai),
+    path("aoai-stream/", views.aoai_stream),
 ]
