@@ -9,6 +9,8 @@ with the request's trace id (send a ``traceparent`` header to choose it),
 
 The chat model is LangChain's fake one, so the example runs offline; put
 ``ChatOpenAI(...)`` (or any chat model) in ``chat_model()`` for real answers.
+``/openai/{session_id}`` calls the OpenAI API through ``wrap_openai``; point
+``OPENAI_BASE_URL`` at any OpenAI-compatible endpoint (a local fake one works).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+import openai
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -30,8 +33,9 @@ from langchain_core.runnables import Runnable, RunnablePassthrough
 
 from sentinel_sdk_asgi import SentinelMiddleware
 from sentinel_sdk_langchain import SentinelHandler
+from sentinel_sdk_openai import wrap_openai
 
-__all__ = ["app", "chat_model"]
+__all__ = ["app", "chat_model", "openai_client"]
 
 ANSWER = ChatPromptTemplate.from_messages(
     [("system", "You are a concise assistant."), ("human", "{question}")]
@@ -73,6 +77,16 @@ def answer_and_summary(model: BaseChatModel) -> Runnable[dict[str, str], dict[st
         summary=SUMMARY | model | parse
     )
 
+
+# Wrapped once; each call is sent with the client of the request it is made in.
+openai_client = wrap_openai(
+    openai.AsyncOpenAI(
+        api_key=os.environ.get("OPENAI_API_KEY", "sk-local"),
+        base_url=os.environ.get("OPENAI_BASE_URL"),
+        max_retries=0,
+    )
+)
+OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 
 app = FastAPI(title="LLM Sentinel FastAPI example")
 app.add_middleware(
@@ -121,6 +135,15 @@ async def stream(session_id: str, q: str = "Stream me an answer") -> StreamingRe
             yield chunk
 
     return StreamingResponse(tokens(), media_type="text/plain")
+
+
+@app.get("/openai/{session_id}")
+async def ask_openai(session_id: str, q: str = "What is LLM Sentinel?") -> dict[str, str]:
+    """One call through the wrapped OpenAI client: one event, tied to this request."""
+    completion = await openai_client.chat.completions.create(
+        model=OPENAI_MODEL, messages=[{"role": "user", "content": q}]
+    )
+    return {"session_id": session_id, "answer": completion.choices[0].message.content or ""}
 
 
 @app.get("/fail")

@@ -170,6 +170,9 @@ def _after_request(response: Response) -> Response:
         with capture_internal_exceptions("flask extension: scoping the streamed body"):
             scope: RequestScope | None = request.environ.get(ENVIRON_KEY)
             if scope is not None:
+                # Resolve http.route now: Flask drops environ["werkzeug.request"] at the
+                # end of the request, before the server iterates the body.
+                _ = scope.metadata
                 response.response = _ScopedBody(response.response, scope)
     return response
 

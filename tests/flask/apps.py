@@ -40,6 +40,15 @@ def create_app(sentinel: Sentinel | None = None, **config: Any) -> Flask:
 
         return Response(chunks(), mimetype="text/plain")
 
+    @app.get("/stream-n/<int:count>")
+    def stream_n(count: int) -> Response:
+        def chunks() -> Iterator[str]:
+            for i in range(count):
+                track(f"n-{i}")
+                yield f"chunk {i}\n"
+
+        return Response(chunks(), mimetype="text/plain")
+
     @app.get("/stream-with-context")
     def stream_ctx() -> Response:
         def chunks() -> Iterator[str]:

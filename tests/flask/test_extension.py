@@ -109,14 +109,15 @@ def test_work_handed_to_a_thread_keeps_the_scope(recorder: RecordingClient) -> N
 
 
 @pytest.mark.parametrize(
-    ("path", "labels"),
+    ("path", "route", "labels"),
     [
-        ("/stream", ["stream-0", "stream-1", "stream-2"]),
-        ("/stream-with-context", ["ctx-0", "ctx-1"]),
+        ("/stream", "/stream", ["stream-0", "stream-1", "stream-2"]),
+        ("/stream-with-context", "/stream-with-context", ["ctx-0", "ctx-1"]),
+        ("/stream-n/2", "/stream-n/<int:count>", ["n-0", "n-1"]),
     ],
 )
 def test_streamed_response_keeps_the_scope_until_closed(
-    recorder: RecordingClient, path: str, labels: list[str]
+    recorder: RecordingClient, path: str, route: str, labels: list[str]
 ) -> None:
     app = create_app(Sentinel(client=recorder))
     response = app.test_client().get(path, headers={"traceparent": TRACEPARENT}, buffered=False)
@@ -124,7 +125,7 @@ def test_streamed_response_keeps_the_scope_until_closed(
     assert response.get_data().startswith(b"chunk 0\n")
     assert prompts(recorder.events) == labels
     assert {e.trace_id for e in recorder.events} == {TRACE_ID}
-    assert {e.metadata["http.route"] for e in recorder.events} == {path}
+    assert {e.metadata["http.route"] for e in recorder.events} == {route}
     assert len({e.span_id for e in recorder.events}) == len(labels)
     response.close()  # what a WSGI server does at the end
     assert sentinel_sdk.current_scope() is None
