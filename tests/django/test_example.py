@@ -17,7 +17,12 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "chat_project.settings",  # not this process's
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,

@@ -104,6 +104,8 @@ def served(
         "SENTINEL_TOPIC": topic,
         "SENTINEL_SPOOL_DIR": str(tmp_path / "spool"),
         "SENTINEL_SERVICE_NAME": name,
+        # The example's own settings, whatever this test process uses.
+        "DJANGO_SETTINGS_MODULE": "chat_project.settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     log = (tmp_path / "server.log").open("w")
