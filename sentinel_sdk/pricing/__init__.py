@@ -138,13 +138,14 @@ def cost_filler(config: SentinelConfig) -> Callable[[TelemetryEvent], None] | No
         try:
             metadata = event.metadata
             price = table.lookup(event.model)
-            if price is None:
-                metadata[COST_KNOWN_KEY] = "false"
-                return
-            event.cost_usd = price.cost(
-                event.prompt.tokens, event.response.tokens, _tokens(metadata.get(CACHE_READ_KEY))
-            )
-            metadata[COST_KNOWN_KEY] = "true"
+            if price is not None:
+                event.cost_usd = price.cost(
+                    event.prompt.tokens,
+                    event.response.tokens,
+                    _tokens(metadata.get(CACHE_READ_KEY)),
+                )
+            # A new dict: the event may be a shallow copy sharing the caller's metadata.
+            event.metadata = {**metadata, COST_KNOWN_KEY: "false" if price is None else "true"}
         except Exception as exc:  # a cost is a nice-to-have: never lose the event over it
             warn_once("cost-fill", "sentinel_sdk: could not price an event: %r", exc)
 

@@ -282,3 +282,17 @@ def test_fill_uses_the_clients_overrides() -> None:
     event = _event("gpt-4o-2024-08-06", 10_000, 0)
     fill(event)
     assert event.cost_usd == pytest.approx(1.0)
+
+
+def test_fill_never_changes_the_metadata_dict_it_was_given() -> None:
+    # send(event) queues a shallow copy: the caller's metadata dict must stay untouched.
+    fill = cost_filler(SentinelConfig())
+    assert fill is not None
+    callers = {"user": "u1"}
+    for model in ("gpt-4o", "in-house-llm"):
+        event = _event(model, 10, 10)
+        event.metadata = callers
+        fill(event)
+        assert callers == {"user": "u1"}
+        assert event.metadata["user"] == "u1"
+        assert COST_KNOWN_KEY in event.metadata
