@@ -159,6 +159,23 @@ class SentinelHandler(BaseCallbackHandler):
             if token:
                 run.first_token = now
 
+    def on_stream_event(
+        self,
+        event: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """The same for ``stream_events(version="v3")``, which reports protocol events."""
+        run = self._runs.get(run_id)
+        if run is not None and run.first_token is None:
+            now = time.perf_counter()
+            if run.first_chunk is None:
+                run.first_chunk = now
+            if isinstance(event, dict) and event.get("event") == "content-block-delta":
+                run.first_token = now
+
     # -- end / error: build and hand over the event ---------------------------------
 
     def on_llm_end(

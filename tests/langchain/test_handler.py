@@ -282,3 +282,15 @@ def test_concurrent_threads_share_one_handler(recorder: RecordingClient) -> None
         question = event.prompt.text.removeprefix("human: ")
         assert event.response.text == f"answer to {question}"
     assert handler.active_runs == 0
+
+
+def test_stream_events_v3_protocol_streaming(recorder: RecordingClient) -> None:
+    # v3 event streaming reports on_stream_event instead of on_llm_new_token.
+    stream = ReportingChatModel(delay=0.002).stream_events(
+        "protocol", config={"callbacks": [SentinelHandler(recorder)]}, version="v3"
+    )
+    for _ in stream:
+        pass
+    event = recorder.one()
+    assert_reporting_event(event, "protocol")
+    assert_streamed(event)
