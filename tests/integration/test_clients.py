@@ -452,19 +452,24 @@ def wrong_password(kafka: Broker, mechanism: str) -> dict[str, Any]:
     return {**client_kwargs(kafka, mechanism), "sasl_password": WRONG_PASSWORD}
 
 
-SYNC_SCRAM_SAYS_UNREACHABLE = pytest.mark.xfail(
-    strict=False,  # a race: now and then kafka-python reads the broker's error first
-    reason=(
-        "bug reported: after a failed SCRAM exchange kafka-python usually sees only the "
-        "broker closing the socket, so SentinelClient says 'no Kafka broker answered ... is "
-        "it running' (after the full timeout) instead of naming the failed authentication"
-    ),
+SYNC_AUTH_SAYS_UNREACHABLE = (
+    "bug reported: after a failed SASL exchange (PLAIN or SCRAM) kafka-python often sees "
+    "only the broker closing the socket, so SentinelClient says 'no Kafka broker answered "
+    "... is it running' (after the full timeout) instead of naming the failed authentication"
 )
 
 
-@pytest.mark.parametrize(
-    "mechanism", [pytest.param("SCRAM-SHA-512", marks=SYNC_SCRAM_SAYS_UNREACHABLE), "PLAIN"]
-)
+def names_failed_authentication(message: str, *, sync: bool) -> None:
+    """The message says the credentials were refused (and whose). For the sync client a
+    known race (reported) makes this an expected failure, decided per run: every other
+    assertion of the test has already passed by then."""
+    if sync and "authentication failed" not in message.lower():
+        pytest.xfail(SYNC_AUTH_SAYS_UNREACHABLE)
+    assert "authentication failed" in message.lower()
+    assert "'sentinel'" in message  # the user name, to say whose credentials failed
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
 def test_sync_ping_with_a_wrong_password_is_a_clear_connection_error(
     kafka_full: Broker, spool_dir: str, mechanism: str
 ) -> None:
@@ -479,9 +484,7 @@ def test_sync_ping_with_a_wrong_password_is_a_clear_connection_error(
     assert elapsed <= PING_TIMEOUT + SLACK_S
     assert isinstance(info.value, builtins.ConnectionError)
     assert_clean(info.value, WRONG_PASSWORD)
-    message = str(info.value).lower()
-    assert "authentication failed" in message
-    assert "sentinel" in message  # the user name, to say whose credentials failed
+    names_failed_authentication(str(info.value), sync=True)
 
 
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
@@ -497,9 +500,7 @@ async def test_async_ping_with_a_wrong_password_is_a_clear_connection_error(
         await client.close(0)
     assert time.monotonic() - started <= PING_TIMEOUT + SLACK_S
     assert_clean(info.value, WRONG_PASSWORD)
-    message = str(info.value).lower()
-    assert "authentication failed" in message
-    assert "sentinel" in message
+    names_failed_authentication(str(info.value), sync=False)
 
 
 def test_sync_ping_to_an_unreachable_broker_is_a_connection_error_within_the_timeout(
@@ -577,7 +578,8 @@ def held_and_counted(stats: dict[str, Any]) -> bool:
     return bool(stats["spool_events"] + stats["queue_depth"] + stats["in_flight"] == HELD)
 
 
-def check_background_failure(stats: dict[str, Any], words: str, *secrets: str) -> None:
+def check_background_failure(stats: dict[str, Any], *secrets: str) -> str:
+    """Checks the counters; returns ``last_error`` (for the caller to check its words)."""
     assert stats["queued"] == HELD
     assert stats["sent"] == 0
     assert stats["dropped_total"] == 0
@@ -586,21 +588,27 @@ def check_background_failure(stats: dict[str, Any], words: str, *secrets: str) -
     assert held_and_counted(stats), stats
     last_error = stats["last_error"]
     assert last_error, stats
-    assert words in last_error.lower()
     for secret in secrets:
         assert secret not in last_error
+    return str(last_error)
 
 
 BACKGROUND_CASES = ["unreachable", "wrong-password-PLAIN", "wrong-password-SCRAM-SHA-512"]
 
 
-def background_options(kafka: Broker, case: str) -> tuple[dict[str, Any], str]:
+def background_options(kafka: Broker, case: str) -> dict[str, Any]:
     if case == "unreachable":
-        return {"brokers": [f"127.0.0.1:{closed_port()}"]}, "no kafka broker answered"
-    mechanism = case.removeprefix("wrong-password-")
+        return {"brokers": [f"127.0.0.1:{closed_port()}"]}
     if kafka.sasl_plaintext is None:
         pytest.skip("external broker: no SASL listener")
-    return wrong_password(kafka, mechanism), "authentication failed"
+    return wrong_password(kafka, case.removeprefix("wrong-password-"))
+
+
+def says_why(last_error: str, case: str, *, sync: bool) -> None:
+    if case == "unreachable":
+        assert "no kafka broker answered" in last_error.lower()
+    else:
+        names_failed_authentication(last_error, sync=sync)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
@@ -622,18 +630,11 @@ async def wait_until_async(condition: Callable[[], bool], timeout: float) -> boo
     return condition()
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "unreachable",
-        "wrong-password-PLAIN",
-        pytest.param("wrong-password-SCRAM-SHA-512", marks=SYNC_SCRAM_SAYS_UNREACHABLE),
-    ],
-)
+@pytest.mark.parametrize("case", BACKGROUND_CASES)
 def test_sync_background_failure_keeps_and_counts_events(
     kafka: Broker, spool_dir: str, case: str, logs: pytest.LogCaptureFixture
 ) -> None:
-    options, words = background_options(kafka, case)
+    options = background_options(kafka, case)
     client = SentinelClient(
         topic=new_topic("clients-down"), spool_dir=spool_dir, request_timeout_ms=3000, **options
     )
@@ -645,20 +646,21 @@ def test_sync_background_failure_keeps_and_counts_events(
             lambda: held_and_counted(dict(client.stats())) and bool(client.stats()["last_error"]),
             5.0,
         )
-        check_background_failure(dict(client.stats()), words, WRONG_PASSWORD)
+        last_error = check_background_failure(dict(client.stats()), WRONG_PASSWORD)
     finally:
         client.close(1.0)
     after = client.stats()
     assert after["spool_events"] == HELD  # kept on disk for the next run
     assert after["dropped_total"] == 0
     assert_no_secret_logged(logs, WRONG_PASSWORD)
+    says_why(last_error, case, sync=True)
 
 
 @pytest.mark.parametrize("case", BACKGROUND_CASES)
 async def test_async_background_failure_keeps_and_counts_events(
     kafka: Broker, spool_dir: str, case: str, logs: pytest.LogCaptureFixture
 ) -> None:
-    options, words = background_options(kafka, case)
+    options = background_options(kafka, case)
     client = AsyncSentinelClient(
         topic=new_topic("clients-down"), spool_dir=spool_dir, request_timeout_ms=3000, **options
     )
@@ -670,13 +672,14 @@ async def test_async_background_failure_keeps_and_counts_events(
             lambda: held_and_counted(dict(client.stats())) and bool(client.stats()["last_error"]),
             5.0,
         )
-        check_background_failure(dict(client.stats()), words, WRONG_PASSWORD)
+        last_error = check_background_failure(dict(client.stats()), WRONG_PASSWORD)
     finally:
         await client.close(1.0)
     after = client.stats()
     assert after["spool_events"] == HELD
     assert after["dropped_total"] == 0
     assert_no_secret_logged(logs, WRONG_PASSWORD)
+    says_why(last_error, case, sync=False)
 
 
 # -- secrets in the client libraries' own debug logs ------------------------------------
