@@ -58,6 +58,8 @@ _FIELDS = frozenset(TrackFields.__annotations__)
 def _fit_text(text: str, part: str, config: SentinelConfig, truncated: list[str]) -> str:
     if not config.capture_content:
         return ""
+    if not text.isascii():  # O(1); only non-ASCII text can hold a lone surrogate
+        v.check_str(text, f"{part}.text")
     if len(text) > config.max_text_length:
         if not config.truncate_text:
             raise ValidationError(
@@ -210,6 +212,9 @@ def prepare_sent_event(config: SentinelConfig, event: TelemetryEvent) -> Telemet
         )
     event.validate()  # deep: parts may have been changed since they were built
     out = copy.copy(event)
+    # The sender may add metadata (cost) on its thread: never into the caller's objects.
+    out.metadata = dict(event.metadata)
+    out.errors = list(event.errors)
     truncated: list[str] = []
     prompt_text = _fit_text(event.prompt.text, "prompt", config, truncated)
     if prompt_text is not event.prompt.text:
@@ -220,7 +225,7 @@ def prepare_sent_event(config: SentinelConfig, event: TelemetryEvent) -> Telemet
         out.response = ResponseInfo(response_text, r.tokens, r.finish_reason, r.embedding)
     trace_id, span_id, scope = trace_context()
     if scope is not None or truncated:
-        out.metadata = {**(scope.metadata if scope is not None else {}), **event.metadata}
+        out.metadata = {**(scope.metadata if scope is not None else {}), **out.metadata}
         if truncated:
             out.metadata[_TRUNCATED_KEY] = ",".join(truncated)
     if out.trace_id is None:

@@ -104,6 +104,7 @@ class DeliveryCore:
         self._is_permanent = is_permanent
         self._needs_new_producer = needs_new_producer
         self.producer_broken = False  # replace the producer before sending again
+        self.cycling = False  # the sender is mid-cycle: events may be in its hands
         self.state = State.CONNECTING
         self.completions: deque[Completion] = deque()
         self.in_flight: dict[Record, None] = {}  # insertion-ordered: oldest first
@@ -222,9 +223,9 @@ class DeliveryCore:
         """
         queue = self.queue
         fresh = len(self.in_flight) - len(self.replay_in_flight)
-        if self.fresh_in_flight_bytes >= queue.max_bytes // 2:
+        if fresh and self.fresh_in_flight_bytes >= queue.max_bytes // 2:
             return 0
-        return max(0, min(BATCH, queue.max_count // 2 - fresh))
+        return max(0, min(BATCH, max(1, queue.max_count // 2) - fresh))
 
     def should_overflow(self) -> bool:
         """Connected, but the producer is saturated and the queue is filling: spill."""
@@ -256,10 +257,16 @@ class DeliveryCore:
         self.state = State.CONNECTING
         self.next_attempt_at = 0.0
 
-    def went_down(self, error: BaseException | str) -> None:
-        """The broker is unreachable (connect failure, retriable error or stall)."""
+    def went_down(self, error: BaseException | str, *, attempt_failed: bool = True) -> None:
+        """The broker is unreachable (connect failure, retriable error or stall).
+
+        The next attempt is scheduled one backoff step later when an attempt failed, or
+        when this is news; the failures of records already in flight
+        (``attempt_failed=False``) do not each push the backoff further.
+        """
         now = time.monotonic()
-        if self.state is not State.DOWN:
+        was_down = self.state is State.DOWN
+        if not was_down:
             warn_once(
                 "down",
                 "sentinel_sdk: Kafka is unreachable (%s); events go to the spool until it is back",
@@ -267,7 +274,8 @@ class DeliveryCore:
             )
         self.state = State.DOWN
         self.stats.last_error = str(error)
-        self.next_attempt_at = now + self.backoff()
+        if attempt_failed or not was_down:
+            self.next_attempt_at = now + self.backoff()
         self.replay_after = 0
 
     def check_stall(self, now: float) -> None:
@@ -328,7 +336,7 @@ class DeliveryCore:
                     self._drop(record.size, DropReason.REJECTED)
                 self._notify_error(record, exc)
                 continue
-            self.went_down(exc)
+            self.went_down(exc, attempt_failed=False)
             if self._needs_new_producer(exc):
                 self.producer_broken = True
             if record.seq is None:
@@ -358,7 +366,8 @@ class DeliveryCore:
         """Everything this client was given is acknowledged: nothing waiting, in flight,
         held for a retry or left in the spool (as far as this process replays it)."""
         return (
-            not self.queue.waiting
+            not self.cycling
+            and not self.queue.waiting
             and not self.in_flight
             and not self.completions
             and not self.retry

@@ -81,6 +81,48 @@ class _ClientLogCapture(logging.Handler):
             self.messages.append(record.getMessage())
 
 
+class _RedactSecrets(logging.Filter):
+    """Keeps configured passwords out of the Kafka clients' own log records.
+
+    kafka-python and aiokafka log every request at DEBUG, the SASL PLAIN login
+    bytes (user and password) included. This filter, on exactly the loggers that
+    do so, replaces any configured secret in such a record before handlers see it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            try:
+                message = record.getMessage()
+            except Exception:
+                return True
+            if any(secret in message for secret in self.secrets):
+                for secret in self.secrets:
+                    message = message.replace(secret, "***")
+                record.msg, record.args = message, None
+        return True
+
+
+_redactor = _RedactSecrets()
+_LOGGERS_WITH_REQUEST_DUMPS = ("kafka.net.connection", "kafka.protocol.parser", "aiokafka.conn")
+
+
+def protect_secrets(config: SentinelConfig) -> None:
+    """Register this config's secrets with the Kafka clients' log redaction."""
+    for secret in (config.sasl_password, config.ssl_keyfile_password):
+        if secret:
+            _redactor.secrets.add(secret)
+            _redactor.secrets.add(repr(secret.encode())[2:-1])  # as it shows in a bytes repr
+    if _redactor.secrets:
+        for name in _LOGGERS_WITH_REQUEST_DUMPS:
+            log = logging.getLogger(name)
+            if _redactor not in log.filters:
+                log.addFilter(_redactor)
+
+
 @contextmanager
 def _capture_client_logs(logger_name: str) -> Iterator[_ClientLogCapture]:
     capture = _ClientLogCapture()
@@ -92,21 +134,28 @@ def _capture_client_logs(logger_name: str) -> Iterator[_ClientLogCapture]:
         log.removeHandler(capture)
 
 
-def _explain(exc: BaseException, logged: list[str], config: SentinelConfig) -> SentinelError:
+def _explain(
+    exc: BaseException, logged: list[str], config: SentinelConfig, timeout_ms: int | None = None
+) -> SentinelError:
     """Map a client exception (plus what the client logged) to a clear SDK error."""
     text = " ".join([repr(exc), *logged]).lower()
     brokers = ", ".join(config.brokers)
+    waited = config.request_timeout_ms if timeout_ms is None else timeout_ms
+    sasl = config.sasl_mechanism is not None
     if isinstance(exc, ssl.SSLCertVerificationError) or "certificate verify failed" in text:
         return ConnectionError(
             f"TLS certificate of {brokers} is not trusted: set ssl_cafile to the CA that "
             "signed it (or check ssl_check_hostname)",
             cause=exc,
         )
-    if (
-        "authenticationfailed" in text
-        or "authentication failed" in text
-        or ("invalid credentials" in text)
-    ):
+    auth_failed = any(
+        marker in text
+        for marker in ("authenticationfailed", "authentication failed", "invalid credentials")
+    )
+    # kafka-python often sees only the broker hanging up after a rejected SASL PLAIN
+    # login: a connection that was accepted, then closed, with nothing refused.
+    hung_up = sasl and "refused" not in text and ("disconnected" in text or "lost" in text)
+    if auth_failed or hung_up:
         user = config.sasl_username or ""
         return ConnectionError(
             f"SASL {config.sasl_mechanism} authentication failed for user {user!r} at "
@@ -119,7 +168,7 @@ def _explain(exc: BaseException, logged: list[str], config: SentinelConfig) -> S
         )
     if "refused" in text or "unable to bootstrap" in text or "connect" in text:
         return ConnectionError(
-            f"no Kafka broker answered at {brokers} within {config.request_timeout_ms} ms: "
+            f"no Kafka broker answered at {brokers} within {waited} ms: "
             "is it running, and are brokers / security_protocol right?",
             cause=exc,
         )
@@ -176,6 +225,7 @@ class SyncProducer:
         """Connect and fetch the topic's metadata (blocks; raise mapped errors)."""
         from kafka import KafkaProducer
 
+        protect_secrets(self.config)
         settings = self.config.kafka_python_settings()
         if timeout_ms is not None:
             settings.update(
@@ -187,7 +237,7 @@ class SyncProducer:
             try:
                 producer = KafkaProducer(**settings)
             except Exception as exc:
-                raise _explain(exc, logs.messages, self.config) from exc
+                raise _explain(exc, logs.messages, self.config, timeout_ms) from exc
             # The SDK closes its producer itself (flushing its own queue first); kafka-python's
             # exit hook would otherwise close it before ours runs.
             unregister = getattr(producer, "_unregister_cleanup", None)
@@ -197,7 +247,7 @@ class SyncProducer:
                 producer.partitions_for(self.config.topic)
             except Exception as exc:
                 producer.close(timeout=0)
-                raise _explain(exc, logs.messages, self.config) from exc
+                raise _explain(exc, logs.messages, self.config, timeout_ms) from exc
         self._producer = producer
 
     def send(self, topic: str, key: bytes, value: bytes, done: Done) -> None:
@@ -237,6 +287,7 @@ class AsyncProducer:
         """Start the producer and fetch the topic's metadata (raise mapped errors)."""
         from aiokafka import AIOKafkaProducer
 
+        protect_secrets(self.config)
         with _capture_client_logs("aiokafka") as logs:
             producer = AIOKafkaProducer(**self.config.aiokafka_settings())
             try:

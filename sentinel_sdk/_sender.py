@@ -157,6 +157,15 @@ class Sender:
     # -- one cycle ---------------------------------------------------------------------
 
     def cycle(self) -> Step:
+        """One pass of the loop. While it runs, events may be between the queue and
+        their next home, so ``core.idle()`` answers False (``core.cycling``)."""
+        self.core.cycling = True
+        try:
+            yield from self._cycle()
+        finally:
+            self.core.cycling = False
+
+    def _cycle(self) -> Step:
         core, queue = self.core, self.core.queue
         now = time.monotonic()
         if queue.waiting or core.completions or core.in_flight:

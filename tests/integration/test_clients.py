@@ -307,19 +307,7 @@ async def test_async_client_delivers_10000_events_equal_by_id_and_content(
     expect.check(got)
 
 
-SENDER_WRITES_INTO_CALLERS_METADATA = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug reported: for an event with cost_usd == 0 the sender's cost fill writes "
-        "metadata['llm.cost_known'] into the caller's own dict (send() copies the event "
-        "shallowly), from the sender thread"
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "cost", [0.25, pytest.param(0.0, marks=SENDER_WRITES_INTO_CALLERS_METADATA)]
-)
+@pytest.mark.parametrize("cost", [0.25, 0.0])
 def test_send_leaves_the_callers_event_unchanged(
     kafka: Broker, spool_dir: str, cost: float
 ) -> None:
@@ -452,19 +440,8 @@ def wrong_password(kafka: Broker, mechanism: str) -> dict[str, Any]:
     return {**client_kwargs(kafka, mechanism), "sasl_password": WRONG_PASSWORD}
 
 
-SYNC_AUTH_SAYS_UNREACHABLE = (
-    "bug reported: after a failed SASL exchange (PLAIN or SCRAM) kafka-python often sees "
-    "only the broker closing the socket, so SentinelClient says 'no Kafka broker answered "
-    "... is it running' (after the full timeout) instead of naming the failed authentication"
-)
-
-
 def names_failed_authentication(message: str, *, sync: bool) -> None:
-    """The message says the credentials were refused (and whose). For the sync client a
-    known race (reported) makes this an expected failure, decided per run: every other
-    assertion of the test has already passed by then."""
-    if sync and "authentication failed" not in message.lower():
-        pytest.xfail(SYNC_AUTH_SAYS_UNREACHABLE)
+    """The message says the credentials were refused (and whose)."""
     assert "authentication failed" in message.lower()
     assert "'sentinel'" in message  # the user name, to say whose credentials failed
 
@@ -684,16 +661,7 @@ async def test_async_background_failure_keeps_and_counts_events(
 
 # -- secrets in the client libraries' own debug logs ------------------------------------
 
-LIBRARY_DEBUG_DUMPS_PLAIN = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug reported: kafka-python and aiokafka log the SASL PLAIN auth bytes (user and "
-        "password in clear) at DEBUG; the SDK does not redact them at the producer boundary"
-    ),
-)
 
-
-@LIBRARY_DEBUG_DUMPS_PLAIN
 def test_sync_no_password_in_any_log_record_even_at_debug(
     kafka_full: Broker, spool_dir: str, logs: pytest.LogCaptureFixture
 ) -> None:
@@ -706,7 +674,6 @@ def test_sync_no_password_in_any_log_record_even_at_debug(
     assert WRONG_PASSWORD not in logs.text
 
 
-@LIBRARY_DEBUG_DUMPS_PLAIN
 async def test_async_no_password_in_any_log_record_even_at_debug(
     kafka_full: Broker, spool_dir: str, logs: pytest.LogCaptureFixture
 ) -> None:
