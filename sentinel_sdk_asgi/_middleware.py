@@ -30,7 +30,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SCOPE_KEY = "sentinel_sdk.scope"
-"""ASGI scope key holding the request's ``RequestScope`` (also the guard against wrapping twice)."""
+"""ASGI scope key holding the request's ``RequestScope`` while the request is served (also
+the guard against wrapping twice)."""
 TRACE_HEADER = b"x-sentinel-trace-id"
 """Response header carrying the request's trace id when ``trace_header=True``."""
 
@@ -100,6 +101,9 @@ class SentinelMiddleware:
             await self.app(scope, receive, send)
         finally:
             close_scope(token)
+            # The RequestScope's route getter refers to this dict: drop the cycle so
+            # the request is freed by refcounting, not left to the cyclic GC.
+            scope.pop(SCOPE_KEY, None)
 
     def _closing_at_shutdown(self, send: Send) -> Send:
         client = self._owned_client

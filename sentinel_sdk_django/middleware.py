@@ -11,6 +11,7 @@ logged and swallowed; the request proceeds exactly as without it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import Token
 from typing import Any
@@ -87,6 +88,7 @@ def _open(request: HttpRequest) -> _ScopeToken | None:
         ):
             return None
         meta = request.META
+        request_ref = weakref.ref(request)
         query = meta.get("QUERY_STRING")
         request_id = meta.get("HTTP_X_REQUEST_ID")
         scope, token = open_scope(
@@ -98,7 +100,9 @@ def _open(request: HttpRequest) -> _ScopeToken | None:
                 "http.request_id": request_id[:_MAX_REQUEST_ID] if request_id else new_span_id(),
             },
             client=current.client,
-            route=lambda: _route_template(request),
+            # A weak reference: the scope is stored on the request, and a cycle would
+            # leave every request to the cyclic GC instead of refcounting.
+            route=lambda: _route_template(request_ref()),
         )
         setattr(request, REQUEST_ATTR, scope)
         return token
@@ -108,9 +112,9 @@ def _open(request: HttpRequest) -> _ScopeToken | None:
         return None
 
 
-def _route_template(request: HttpRequest) -> str | None:
+def _route_template(request: HttpRequest | None) -> str | None:
     """``resolver_match.route`` (set by URL resolution, after this middleware ran), as a path."""
-    match = request.resolver_match
+    match = request.resolver_match if request is not None else None
     route: str | None = match.route if match is not None else None
     if not route:
         return None

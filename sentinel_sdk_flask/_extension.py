@@ -32,7 +32,8 @@ EXTENSION_KEY = "sentinel"
 PREFIX = "SENTINEL_"
 _OWN_KEYS = ("EXCLUDED_PATHS",)
 ENVIRON_KEY = "sentinel_sdk.scope"
-"""WSGI environ key holding the request's ``RequestScope`` (also the guard against two)."""
+"""WSGI environ key holding the request's ``RequestScope`` while Flask handles it (also the
+guard against two)."""
 _MAX_REQUEST_ID = 200
 
 
@@ -95,6 +96,9 @@ class _ScopedWSGIApp:
             return self.wsgi_app(environ, start_response)
         finally:
             close_scope(token)
+            # The RequestScope's route getter refers to environ: drop the cycle so the
+            # request is freed by refcounting, not left to the cyclic GC.
+            environ.pop(ENVIRON_KEY, None)
 
 
 class Sentinel:

@@ -412,3 +412,18 @@ def _middleware_client(app: Any) -> SentinelClient:
     client = layer.client
     assert isinstance(client, SentinelClient)
     return client
+
+
+async def test_the_scope_key_is_removed_after_the_request(recorder: RecordingClient) -> None:
+    seen: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(sentinel_sdk_asgi.SCOPE_KEY in scope)
+        sentinel_sdk.track(model="fake-model")
+
+    scope = _http_scope("/x")
+    await SentinelMiddleware(app, client=recorder)(scope, _receive, _discard)
+    assert seen == [True]
+    # The RequestScope's route getter refers to the ASGI scope: no cycle is left behind.
+    assert sentinel_sdk_asgi.SCOPE_KEY not in scope
+    assert len(recorder.events) == 1

@@ -244,3 +244,26 @@ def test_internal_failure_is_logged_and_the_request_proceeds(
     assert response.status_code == 200
     assert response.json() == {"session": "a"}
     assert "scope machinery broke" in caplog.text
+
+
+def test_a_served_request_is_freed_by_refcounting(recorder: RecordingClient) -> None:
+    import gc
+    import weakref
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    def view(request: Any) -> Any:
+        sentinel_sdk.track(model="fake-model")  # the scope's route getter is used
+        return HttpResponse("x")
+
+    gc.disable()  # a reference cycle would keep the request alive until the next GC run
+    try:
+        request = RequestFactory().get("/chat/a/")
+        freed = weakref.ref(request)
+        SentinelMiddleware(view)(request)
+        del request
+        assert freed() is None
+    finally:
+        gc.enable()
+    assert len(recorder.events) == 1
