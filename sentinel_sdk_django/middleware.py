@@ -1,9 +1,10 @@
 """``SentinelMiddleware``: one request scope per Django request, under WSGI and ASGI alike.
 
 Sync- and async-capable, so Django never adapts it into a thread. The scope is
-closed when the response is returned, or, for a streaming response, when its
-content is exhausted or the response is closed by the server. SDK failures are
-logged and swallowed; the request proceeds exactly as without it.
+closed when the response is returned; a streaming response's content, which
+the server iterates afterwards, produces each chunk inside the same request's
+scope. SDK failures are logged and swallowed; the request proceeds exactly as
+without it.
 """
 
 # mypy: disable-error-code="import-untyped", allow-subclassing-any, allow-untyped-decorators
@@ -32,6 +33,7 @@ REQUEST_ATTR = "sentinel_scope"
 
 _MAX_REQUEST_ID = 200
 _ScopeToken = Token[RequestScope | None]
+_Opened = tuple[RequestScope, _ScopeToken]
 
 
 class SentinelMiddleware:
@@ -54,30 +56,30 @@ class SentinelMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        token = _open(request)
-        if token is None:
+        opened = _open(request)
+        if opened is None:
             return self.get_response(request)
         try:
             response = self.get_response(request)
         except BaseException:
-            close_scope(token)
+            close_scope(opened[1])
             raise
-        return _finish(response, token)
+        return _finish(response, opened)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        token = _open(request)
+        opened = _open(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        if token is None:
+        if opened is None:
             return await get_response(request)
         try:
             response = await get_response(request)
         except BaseException:
-            close_scope(token)
+            close_scope(opened[1])
             raise
-        return _finish(response, token)
+        return _finish(response, opened)
 
 
-def _open(request: HttpRequest) -> _ScopeToken | None:
+def _open(request: HttpRequest) -> _Opened | None:
     try:
         current = state()
         path = request.path
@@ -105,7 +107,7 @@ def _open(request: HttpRequest) -> _ScopeToken | None:
             route=lambda: _route_template(request_ref()),
         )
         setattr(request, REQUEST_ATTR, scope)
-        return token
+        return scope, token
     except Exception:
         with capture_internal_exceptions("django middleware: opening the request scope"):
             raise
@@ -121,74 +123,68 @@ def _route_template(request: HttpRequest | None) -> str | None:
     return route if route.startswith(("/", "^")) else "/" + route
 
 
-def _finish(response: HttpResponseBase, token: _ScopeToken) -> HttpResponseBase:
-    if not response.streaming:
-        close_scope(token)
-        return response
-    try:
-        assert isinstance(response, StreamingHttpResponse)
-        # Keep the scope open while the server streams the content (LLM calls made by
-        # the generator belong to the request); close it when the stream ends or the
-        # response is closed (Django registers the wrapper's close() for that).
-        content = response.streaming_content
-        if response.is_async:
-            response.streaming_content = _ClosingAsyncIterator(content, token)
-        else:
-            response.streaming_content = _ClosingIterator(content, token)
-    except Exception:
-        close_scope(token)
-        with capture_internal_exceptions("django middleware: wrapping a streaming response"):
-            raise
+def _finish(response: HttpResponseBase, opened: _Opened) -> HttpResponseBase:
+    scope, token = opened
+    close_scope(token)
+    if response.streaming:
+        try:
+            assert isinstance(response, StreamingHttpResponse)
+            _ = scope.metadata  # resolve http.route while the request is alive
+            content = response.streaming_content
+            if response.is_async:
+                response.streaming_content = _ScopedAsyncIterator(content, scope)
+            else:
+                response.streaming_content = _ScopedIterator(content, scope)
+        except Exception:
+            with capture_internal_exceptions("django middleware: wrapping a streaming response"):
+                raise
     return response
 
 
-class _ScopeCloser:
-    __slots__ = ("_token",)
-
-    def __init__(self, token: _ScopeToken) -> None:
-        self._token: _ScopeToken | None = token
-
-    def close(self) -> None:
-        token, self._token = self._token, None
-        if token is not None:
-            close_scope(token)
+def _enter(scope: RequestScope) -> _ScopeToken:
+    return open_scope(trace_id=scope.trace_id, metadata=scope.metadata, client=scope.client)[1]
 
 
-class _ClosingIterator(_ScopeCloser):
-    """Yields the content unchanged; closes the request scope at the end or on close()."""
+class _ScopedIterator:
+    """Streaming content, unchanged, each chunk produced inside the request's scope.
 
-    __slots__ = ("_inner",)
+    The server iterates it after the middleware returned (and closed the scope, so
+    content that is never read leaks nothing); each chunk re-enters an equal scope,
+    so LLM calls made while streaming carry the request's trace id and metadata.
+    """
 
-    def __init__(self, inner: Iterator[bytes], token: _ScopeToken) -> None:
-        super().__init__(token)
+    __slots__ = ("_inner", "_scope")
+
+    def __init__(self, inner: Iterator[bytes], scope: RequestScope) -> None:
         self._inner = inner
+        self._scope = scope
 
     def __iter__(self) -> Iterator[bytes]:
         return self
 
     def __next__(self) -> bytes:
+        token = _enter(self._scope)
         try:
             return next(self._inner)
-        except StopIteration:
-            self.close()
-            raise
+        finally:
+            close_scope(token)
 
 
-class _ClosingAsyncIterator(_ScopeCloser):
-    """The async twin of ``_ClosingIterator``."""
+class _ScopedAsyncIterator:
+    """The async twin of ``_ScopedIterator``."""
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_scope")
 
-    def __init__(self, inner: AsyncIterator[bytes], token: _ScopeToken) -> None:
-        super().__init__(token)
+    def __init__(self, inner: AsyncIterator[bytes], scope: RequestScope) -> None:
         self._inner = inner
+        self._scope = scope
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self
 
     async def __anext__(self) -> bytes:
+        token = _enter(self._scope)
         try:
             return await self._inner.__anext__()
-        except StopAsyncIteration:
-            self.close()
-            raise
+        finally:
+            close_scope(token)

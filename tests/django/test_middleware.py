@@ -267,3 +267,27 @@ def test_a_served_request_is_freed_by_refcounting(recorder: RecordingClient) -> 
     finally:
         gc.enable()
     assert len(recorder.events) == 1
+
+
+def test_streamed_chunks_carry_the_route_template(recorder: RecordingClient) -> None:
+    response = Client().get("/stream-n/2/", HTTP_TRACEPARENT=TRACEPARENT)
+    assert b"".join(response.streaming_content) == b"xx"
+    assert prompts(recorder.events) == ["n-0", "n-1"]
+    assert {e.metadata["http.route"] for e in recorder.events} == {"/stream-n/<int:count>/"}
+    assert {e.trace_id for e in recorder.events} == {TRACE_ID}
+
+
+def test_unread_streaming_content_leaves_no_scope_behind(recorder: RecordingClient) -> None:
+    Client().get("/stream/")  # never iterated, never closed
+    assert sentinel_sdk.current_scope() is None
+
+
+async def test_async_client_sync_stream_leaves_no_scope_behind(
+    recorder: RecordingClient,
+) -> None:
+    response = await AsyncClient().get("/stream/", headers={"traceparent": TRACEPARENT})
+    with pytest.warns(Warning, match="synchronous iterators"):
+        body = b"".join([chunk async for chunk in response])
+    assert body == b"chunk 0\nchunk 1\nchunk 2\n"
+    assert {e.trace_id for e in recorder.events} == {TRACE_ID}
+    assert sentinel_sdk.current_scope() is None

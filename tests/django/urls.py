@@ -15,6 +15,7 @@ urlpatterns = [
     path("achat/<str:session_id>/", views.achat),
     path("stream/", views.stream),
     path("astream/", views.astream),
+    path("stream-n/<int:count>/", views.stream_n),
     path("boom/", views.boom),
     path("health/", views.health),
     path("health/live/", views.health),

@@ -47,6 +47,15 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks(), content_type="text/plain")
 
 
+def stream_n(request: HttpRequest, count: int) -> StreamingHttpResponse:
+    def chunks() -> Iterator[bytes]:
+        for i in range(count):
+            track(f"n-{i}")
+            yield b"x"
+
+    return StreamingHttpResponse(chunks(), content_type="text/plain")
+
+
 async def astream(request: HttpRequest) -> StreamingHttpResponse:
     async def chunks() -> AsyncIterator[bytes]:
         for i in range(3):
