@@ -427,3 +427,30 @@ async def test_the_scope_key_is_removed_after_the_request(recorder: RecordingCli
     # The RequestScope's route getter refers to the ASGI scope: no cycle is left behind.
     assert sentinel_sdk_asgi.SCOPE_KEY not in scope
     assert len(recorder.events) == 1
+
+
+async def test_set_user_adds_user_id_to_the_requests_later_events(
+    recorder: RecordingClient,
+) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        sentinel_sdk.track(model="fake-model", prompt="anonymous")
+        sentinel_sdk.set_user("user-42")
+        sentinel_sdk.track(model="fake-model", prompt="signed-in")
+
+    calls = 0
+
+    async def twice(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await app(scope, receive, send)
+        else:  # the next request: no user
+            sentinel_sdk.track(model="fake-model", prompt="next")
+
+    middleware = SentinelMiddleware(twice, client=recorder)
+    await middleware(_http_scope("/x"), _receive, _discard)
+    await middleware(_http_scope("/y"), _receive, _discard)
+    anonymous, signed_in, next_request = recorder.events
+    assert "user.id" not in anonymous.metadata
+    assert signed_in.metadata["user.id"] == "user-42"
+    assert "user.id" not in next_request.metadata
