@@ -173,7 +173,10 @@ class InMemoryClient(BaseClient):
         self._started = True
 
     def _close_at_exit(self, timeout: float) -> None:
-        self.close(timeout)
+        self._closed = True
+
+    def _close_from_sync(self, timeout: float) -> None:
+        self._closed = True
 
 
 class AsyncInMemoryClient(InMemoryClient):
@@ -215,10 +218,6 @@ class AsyncInMemoryClient(InMemoryClient):
         tb: TracebackType | None,
     ) -> None:
         self._closed = True
-
-    def _close_at_exit(self, timeout: float) -> None:
-        self._closed = True
-
 
 @contextmanager
 def capture_events(**options: Any) -> Iterator[InMemoryClient]:
