@@ -157,7 +157,10 @@ class BaseClient:
         if not self._started:
             self._ensure_started()
         if not self._queue.put(event, size):
-            self._stats.drop(DropReason.QUEUE_FULL)
+            # Memory is full: because the broker is down and there is no spool to
+            # spill to, or because events come faster than they can be delivered.
+            outage = self._spool is None and self._core.state is State.DOWN
+            self._stats.drop(DropReason.SPOOL_DISABLED if outage else DropReason.QUEUE_FULL)
             warn_once(
                 "queue-full",
                 "sentinel_sdk: the in-memory queue is full "
@@ -213,6 +216,11 @@ class BaseClient:
 
     def _close_at_exit(self, timeout: float) -> None:
         """Called by the interpreter-exit hook: deliver or spool what is held."""
+        raise NotImplementedError
+
+    def _close_from_sync(self, timeout: float) -> None:
+        """Close from synchronous code that cannot await (``init()`` replacing this
+        client as the default): like ``close()``, whatever kind of client this is."""
         raise NotImplementedError
 
     def _reset_after_fork(self) -> None:

@@ -100,9 +100,9 @@ def build_event(config: SentinelConfig, fields: Mapping[str, Any]) -> tuple[Tele
     metadata = get("metadata")
     if scope is not None:
         merged = dict(scope.metadata)
-        if metadata:
+        if metadata is not None:
             merged.update(coerce_metadata(metadata))
-    elif metadata:
+    elif metadata is not None:
         merged = coerce_metadata(metadata)
     else:
         merged = {}
@@ -125,7 +125,7 @@ def build_event(config: SentinelConfig, fields: Mapping[str, Any]) -> tuple[Tele
     event.cost_usd = 0.0 if cost is None else v.check_non_negative(cost, "cost_usd")
     event.metadata = merged
     errors = get("errors")
-    event.errors = v.check_str_list(errors, "errors") if errors else []
+    event.errors = [] if errors is None else v.check_str_list(errors, "errors")
     given_trace = get("trace_id")
     event.trace_id = trace_id if given_trace is None else v.check_str(given_trace, "trace_id")
     given_span = get("span_id")

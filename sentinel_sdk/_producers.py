@@ -33,7 +33,6 @@ _PERMANENT = {
     "CorruptRecordException",
     "UnsupportedCompressionTypeError",
     "InvalidTopicError",
-    "SerializationError",
 }
 
 
@@ -48,7 +47,8 @@ _BROKEN_PRODUCER = {
     "InvalidProducerEpochError",
     "ProducerFenced",
     "ProducerFencedError",
-    "InvalidPidMappingError",
+    "InvalidProducerIdMapping",
+    "InvalidProducerIdMappingError",
     "IllegalStateError",
 }
 

@@ -60,7 +60,7 @@ class EventQueue(Generic[T]):
             self.held_bytes += size
             self.accepted += 1
             self._items.append((item, size))
-            urgent = self.held_count > self.max_count >> 1
+            urgent = self.held_count > self.max_count >> 1 or self.held_bytes > self.max_bytes >> 1
         if self.sender_asleep or urgent:
             self._wake()
         return True

@@ -51,13 +51,11 @@ def init(**options: Any) -> SentinelClient:
 
     client = SentinelClient(**options)
     previous = set_client(client)
-    if previous is not None and previous is not client:
-        previous_close = getattr(previous, "close", None)
-        if callable(previous_close) and not previous.closed:
-            try:
-                previous_close(timeout=previous.config.shutdown_timeout)
-            except Exception as exc:  # a coroutine close() (async client) or a failure
-                warn_once("init-close", "sentinel_sdk: closing the previous client: %r", exc)
+    if previous is not None and previous is not client and not previous.closed:
+        try:
+            previous._close_from_sync(previous.config.shutdown_timeout)
+        except Exception as exc:
+            warn_once("init-close", "sentinel_sdk: closing the previous client: %r", exc)
     return client
 
 

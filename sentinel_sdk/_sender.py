@@ -29,7 +29,6 @@ SPOOL_RECHECK_S = 5.0
 """How often a process that is not the replayer looks whether it could replay."""
 IDLE_AFTER_S = 1.0
 """A sender with no work for this long sleeps until woken instead of polling."""
-"""How often a process that is not the replayer looks whether it could replay."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +203,8 @@ class Sender:
                 else:
                     break  # wait for acknowledgements to make room
             elif core.should_spill():
-                yield from self._spill(core.prepare(queue.take(BATCH)) + self._take_retry())
+                # Older first: held retries failed before the waiting events came in.
+                yield from self._spill(self._take_retry() + core.prepare(queue.take(BATCH)))
             else:
                 break  # hold in memory: still connecting, or no spool
         if self.producer_ready and core.may_probe(now):
@@ -220,9 +220,10 @@ class Sender:
         yield CloseProducer(0.5 if core.in_flight else 0.0)
         self.producer_ready = False
         yield from self._book()
+        # Oldest first: held retries, then what was in flight, then what waited.
         leftovers = self._take_retry()
-        leftovers += core.prepare(core.queue.take(core.queue.waiting))
         leftovers += [r for r in core.in_flight if r.seq is None]
+        leftovers += core.prepare(core.queue.take(core.queue.waiting))
         core.in_flight.clear()
         core.replay_in_flight.clear()
         core.fresh_in_flight_bytes = 0

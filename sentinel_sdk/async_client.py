@@ -299,6 +299,16 @@ class AsyncSentinelClient(BaseClient):
             replayer.replay_spool(remaining)
             replayer.close(timeout=0.5)
 
+    def _close_from_sync(self, timeout: float) -> None:
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            if threading.get_ident() == self._loop_thread:
+                loop.create_task(self.close(timeout))  # called from async code on our loop
+            else:
+                asyncio.run_coroutine_threadsafe(self.close(timeout), loop)
+            return
+        self._close_at_exit(timeout)  # no loop: spool what is held, deliver synchronously
+
     def _reset_after_fork(self) -> None:
         _leaked.append(self._producer.abandon())
         self._loop = None

@@ -257,6 +257,9 @@ class SentinelClient(BaseClient):
     def _close_at_exit(self, timeout: float) -> None:
         self.close(timeout)
 
+    def _close_from_sync(self, timeout: float) -> None:
+        self.close(timeout)
+
     def _reset_after_fork(self) -> None:
         leaked = self._producer.abandon()
         if leaked is not None:

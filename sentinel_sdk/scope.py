@@ -16,8 +16,6 @@ Outside any scope, events carry the active OpenTelemetry span's ids when
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -33,6 +31,7 @@ __all__ = [
     "RequestScope",
     "close_scope",
     "current_scope",
+    "enter_scope",
     "open_scope",
     "parse_traceparent",
     "request_scope",
@@ -40,7 +39,8 @@ __all__ = [
     "trace_context",
 ]
 
-_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
+_HEX = frozenset("0123456789abcdef")
+_ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
 
 
 class RequestScope:
@@ -90,21 +90,26 @@ def current_scope() -> RequestScope | None:
 
 
 def parse_traceparent(header: str | bytes | None) -> str | None:
-    """The trace id of a valid W3C ``traceparent`` header, else ``None`` (never raises)."""
+    """The trace id of a valid W3C ``traceparent`` header, else ``None`` (never raises).
+
+    ``version-traceid-parentid-flags``, lowercase hex; version ``ff`` and all-zero ids
+    are invalid; version ``00`` has exactly those four fields, later versions may add
+    more after a dash. (Checked by hand rather than by regex: this runs per request.)
+    """
     if not header:
         return None
     if isinstance(header, bytes):
-        try:
-            header = header.decode("latin-1")
-        except Exception:
-            return None
-    match = _TRACEPARENT.fullmatch(header.strip())
-    if match is None:
+        header = header.decode("latin-1")  # every byte maps: never raises
+    h = header.strip()
+    n = len(h)
+    if n < 55 or h[2] != "-" or h[35] != "-" or h[52] != "-":
         return None
-    version, trace_id, parent_id, _flags, rest = match.groups()
-    if version == "ff" or (version == "00" and rest):
+    if n > 55 and (h[:2] == "00" or h[55] != "-"):
         return None
-    if trace_id == "0" * 32 or parent_id == "0" * 16:
+    version, trace_id, parent_id, flags = h[:2], h[3:35], h[36:52], h[53:55]
+    if version == "ff" or not _HEX.issuperset(version + trace_id + parent_id + flags):
+        return None
+    if trace_id == _ZERO_TRACE or parent_id == _ZERO_SPAN:
         return None
     return trace_id
 
@@ -119,21 +124,33 @@ def open_scope(
 ) -> tuple[RequestScope, Token[RequestScope | None]]:
     """Open a scope; give the token to ``close_scope``. For hooks split across calls
     (Flask's before_request / teardown). Prefer ``request_scope()`` elsewhere."""
+    if type(metadata) is dict and all(type(v) is str for v in metadata.values()):
+        values: dict[str, str] = dict(metadata)  # integrations pass strings: skip coercion
+    else:
+        values = coerce_metadata(metadata)
     scope = RequestScope(
         trace_id=trace_id or parse_traceparent(traceparent) or new_trace_id(),
-        metadata=coerce_metadata(metadata),
+        metadata=values,
         client=client,
         route=route,
     )
     return scope, _current.set(scope)
 
 
+def enter_scope(scope: RequestScope) -> Token[RequestScope | None]:
+    """Make an existing scope current again (e.g. while a streamed response produces a
+    chunk outside the request's own context); give the token to ``close_scope``."""
+    return _current.set(scope)
+
+
 def close_scope(token: Token[RequestScope | None]) -> None:
     """Close the scope ``open_scope`` returned the token of."""
-    # Reset from another Context (e.g. a streamed response closed elsewhere) fails;
-    # that context dies with its request, so there is nothing to restore.
-    with contextlib.suppress(ValueError):
+    try:  # noqa: SIM105 (contextlib.suppress costs ~0.5 µs more, per request)
         _current.reset(token)
+    except ValueError:
+        # Reset from another Context (e.g. a streamed response closed elsewhere):
+        # that context dies with its request, so there is nothing to restore.
+        pass
 
 
 @contextmanager

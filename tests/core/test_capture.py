@@ -164,12 +164,6 @@ def test_each_bad_value_raises_naming_its_field(name: str, value: Any, field: st
     assert info.value.field == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: build_event tests `if metadata:` / `if errors:` before type-checking, so a "
-    "falsy value of the wrong type ('' / 0 / []) is silently taken as empty, while "
-    "TelemetryEvent and coerce_metadata reject it",
-)
 @pytest.mark.parametrize(
     ("name", "value"), [("errors", ""), ("errors", 0), ("metadata", []), ("metadata", "")]
 )

@@ -199,12 +199,6 @@ def test_errors_that_leave_the_producer_unusable_ask_for_a_new_one(exc: BaseExce
     assert not is_permanent(exc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _BROKEN_PRODUCER lists 'InvalidPidMappingError', a name neither client "
-    "uses; kafka-python raises InvalidProducerIdMappingError and aiokafka "
-    "InvalidProducerIdMapping, so that error never replaces the producer",
-)
 @pytest.mark.parametrize("exc", [ke.InvalidProducerIdMappingError(), ae.InvalidProducerIdMapping()])
 def test_an_invalid_producer_id_mapping_asks_for_a_new_producer(exc: BaseException) -> None:
     assert needs_new_producer(exc)

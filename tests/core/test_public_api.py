@@ -86,6 +86,7 @@ PUBLIC_MODULES = {
         "RequestScope",
         "close_scope",
         "current_scope",
+        "enter_scope",
         "open_scope",
         "parse_traceparent",
         "request_scope",

@@ -162,12 +162,6 @@ def test_init_delivers_what_the_previous_default_still_held(
     assert sorted(fake.sent) == sorted(i.encode() for i in ids)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: init() calls the previous default's close() without awaiting it; for an "
-    "AsyncSentinelClient that is a coroutine, so it is never run (RuntimeWarning "
-    "'coroutine ... was never awaited') and the previous client is left open",
-)
 def test_init_closes_a_previous_async_default_too(default_slot: None, tmp_path: Path) -> None:
     previous = AsyncSentinelClient(brokers=UNUSED_BROKER, spool_dir=str(tmp_path / "a"))
     set_client(previous)

@@ -809,12 +809,6 @@ class OfflineClient(BaseClient):
         self._started = True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: README documents dropped['spool_disabled'] for a full memory bound during "
-    "an outage with spool_enabled=False, but _base._enqueue always counts queue_full "
-    "(DropReason.SPOOL_DISABLED is never used)",
-)
 def test_a_full_memory_bound_in_an_outage_without_spool_is_counted_as_spool_disabled() -> None:
     client = OfflineClient(spool_enabled=False, max_queue_size=3)
     client._core.went_down("refused")
