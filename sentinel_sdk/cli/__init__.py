@@ -27,7 +27,10 @@ __all__ = ["cli", "main"]
 @click.group(name="sentinel", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sentinel")
 @click.option(
-    "-v", "--verbose", count=True, help="Log what the SDK does to stderr (-vv: also kafka-python)."
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log to stderr: -v the SDK (and kafka-python warnings), -vv all at DEBUG.",
 )
 def cli(verbose: int) -> None:
     """LLM Sentinel: check the connection to Kafka, watch the telemetry topic, manage the
