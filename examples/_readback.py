@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -25,9 +26,24 @@ class Readback:
         self.start = self.consumer.end_offsets(tps) if tps else {}
 
     def events(self, ids: list[str], timeout: float = 30.0) -> list[dict[str, Any]]:
-        """The events with these ids, in the order they were written."""
+        """The events with these ids, in the order of ``ids``."""
         wanted = set(ids)
-        found: dict[str, dict[str, Any]] = {}
+        found = {
+            e["event_id"]: e
+            for e in self._collect(lambda e: e["event_id"] in wanted, len(wanted), timeout)
+        }
+        return [found[i] for i in ids if i in found]
+
+    def events_for_traces(
+        self, trace_ids: list[str], expected: int, timeout: float = 30.0
+    ) -> list[dict[str, Any]]:
+        """Events of these trace ids, as written, until ``expected`` arrived (or timeout)."""
+        wanted = set(trace_ids)
+        return self._collect(lambda e: e["trace_id"] in wanted, expected, timeout)
+
+    def _collect(
+        self, keep: Callable[[dict[str, Any]], bool], expected: int, timeout: float
+    ) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         partitions: set[int] | None = None
         while partitions is None and time.monotonic() < deadline:
@@ -37,14 +53,15 @@ class Readback:
         self.consumer.assign(tps)
         for tp in tps:
             self.consumer.seek(tp, self.start.get(tp, 0))
-        while len(found) < len(wanted) and time.monotonic() < deadline:
+        kept: list[dict[str, Any]] = []
+        while len(kept) < expected and time.monotonic() < deadline:
             for records in self.consumer.poll(timeout_ms=500).values():
                 for record in records:
                     event = json.loads(record.value)
-                    if event["event_id"] in wanted:
-                        found[event["event_id"]] = event
+                    if keep(event):
+                        kept.append(event)
         self.consumer.close()
-        return [found[i] for i in ids if i in found]
+        return kept
 
 
 def show(events: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ unless ``SENTINEL_TOPIC`` says otherwise): two events, one per model call, both
 with the request's trace id (send a ``traceparent`` header to choose it),
 ``http.route = /chat/{session_id}`` and the request id.
 
-The chat model is LangChain's fake one, so the example runs offline; put
+The chat model is a local stand-in (``DemoChatModel``), so the example runs offline; put
 ``ChatOpenAI(...)`` (or any chat model) in ``chat_model()`` for real answers.
 ``/openai/{session_id}`` calls the OpenAI API through ``wrap_openai``; point
 ``OPENAI_BASE_URL`` at any OpenAI-compatible endpoint (a local fake one works).
@@ -15,22 +15,25 @@ The chat model is LangChain's fake one, so the example runs offline; put
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.outputs import ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnablePassthrough
 
+import sentinel_sdk
 from sentinel_sdk_asgi import SentinelMiddleware
 from sentinel_sdk_langchain import SentinelHandler
 from sentinel_sdk_openai import wrap_openai
@@ -44,13 +47,80 @@ SUMMARY = ChatPromptTemplate.from_template("Summarize in one line: {answer}")
 
 
 def chat_model() -> BaseChatModel:
-    """The model every route uses (a fake one: swap in ``ChatOpenAI(model=...)``)."""
-    return FakeListChatModel(
-        responses=[
-            "LLM Sentinel watches every model call your app makes.",
-            "Sentinel: per-call telemetry in Kafka.",
-        ]
+    """The model every route uses (a local stand-in: swap in ``ChatOpenAI(model=...)``)."""
+    return DemoChatModel()
+
+
+class DemoChatModel(BaseChatModel):
+    """Answers like a hosted chat model would, offline: it takes a moment, streams token
+    by token, and reports its model name, token usage and finish reason."""
+
+    model_name: str = "gpt-4o-mini"
+    answers: tuple[str, ...] = (
+        "LLM Sentinel watches every model call your app makes and flags anomalies.",
+        "Per-call LLM telemetry, shipped to Kafka.",
     )
+
+    @property
+    def _llm_type(self) -> str:
+        return "demo-chat"
+
+    def _reply(self, messages: list[BaseMessage]) -> tuple[str, dict[str, Any]]:
+        prompt = " ".join(str(m.content) for m in messages)
+        text = self.answers[len(prompt) % len(self.answers)]
+        prompt_tokens, output_tokens = len(prompt.split()) + 7, len(text.split())
+        usage = {
+            "input_tokens": prompt_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": prompt_tokens + output_tokens,
+        }
+        return text, usage
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        time.sleep(random.uniform(0.05, 0.15))  # the provider thinking
+        text, usage = self._reply(messages)
+        message = AIMessage(
+            content=text,
+            usage_metadata=usage,
+            response_metadata={
+                "model_name": f"{self.model_name}-2024-07-18",
+                "finish_reason": "stop",
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        await asyncio.sleep(random.uniform(0.05, 0.15))  # time to first token
+        text, usage = self._reply(messages)
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            last = i == len(words) - 1
+            chunk = AIMessageChunk(
+                content=word if i == 0 else f" {word}",
+                usage_metadata=usage if last else None,  # type: ignore[arg-type]
+                response_metadata={
+                    "model_name": f"{self.model_name}-2024-07-18",
+                    "finish_reason": "stop",
+                }
+                if last
+                else {},
+            )
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(str(chunk.content), chunk=None)
+            yield ChatGenerationChunk(message=chunk)
+            await asyncio.sleep(0.02)
 
 
 class UnavailableChatModel(BaseChatModel):
@@ -103,6 +173,15 @@ app.add_middleware(
 async def health() -> dict[str, str]:
     """Not scoped (excluded_paths)."""
     return {"status": "ok"}
+
+
+@app.get("/sentinel/stats")
+async def sentinel_stats() -> dict[str, Any]:
+    """The SDK's own counters (what happened to every event so far), after a flush."""
+    client = sentinel_sdk.current_client()  # inside a request: the middleware's client
+    await asyncio.to_thread(client.flush, 5.0)
+    stats: dict[str, Any] = dict(client.stats())
+    return stats
 
 
 @app.get("/chat/{session_id}")

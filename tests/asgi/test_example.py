@@ -67,5 +67,9 @@ async def test_every_route_of_the_fastapi_example(
     assert failed["errors"]
     assert "unavailable" in failed["errors"][0]
     [streamed] = [e for e in events if e["trace_id"] == trace_ids["/stream/c"]]
-    assert streamed["response"]["text"] == "LLM Sentinel watches every model call your app makes."
+    assert streamed["response"]["text"] in module.DemoChatModel().answers
+    assert streamed["model"] == "gpt-4o-mini-2024-07-18"  # the provider's own name wins
+    assert streamed["response"]["tokens"] == len(streamed["response"]["text"].split())
+    assert streamed["prompt"]["tokens"] > 0
+    assert float(streamed["metadata"]["llm.time_to_first_token_ms"]) > 0
     client.close()
