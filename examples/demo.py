@@ -194,12 +194,8 @@ def main() -> int:
     expected = {route.replace("{n}", "{session_id}"): calls for route, _, calls in BURST}
     ids_wanted = sum(expected[r["route"]] for r in requests)
     progress(f"reading {ids_wanted} events back from topic {TOPIC!r} ")
-    events = [
-        e
-        for e in readback.events_for_traces(
-            [r["trace_id"] for r in requests], expected=ids_wanted, timeout=30
-        )
-    ]
+    trace_ids = [r["trace_id"] for r in requests]
+    events = readback.events_for_traces(trace_ids, expected=ids_wanted, timeout=30)
     print(f"got {len(events)}")
     print_tables(requests, events)
 
