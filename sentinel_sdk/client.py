@@ -94,7 +94,9 @@ class SentinelClient(BaseClient):
         it, up to ``timeout``; ``True`` once the spool is empty. Replay otherwise starts
         by itself with the first event."""
         self._ensure_started()
-        return self.flush(timeout)
+        delivered = self.flush(timeout)
+        # flush() is about this process: the spool may be another's to replay right now.
+        return delivered and (self._spool is None or self._spool.totals()[0] == 0)
 
     def close(self, timeout: float | None = None) -> None:
         """Flush (up to ``timeout``, default ``shutdown_timeout``), then stop.

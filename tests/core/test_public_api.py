@@ -58,6 +58,7 @@ PUBLIC_API = [
 PUBLIC_MODULES = {
     "async_client": ["AsyncSentinelClient"],
     "builders": ["TelemetryEventBuilder"],
+    "cli": ["cli", "main"],
     "client": ["SentinelClient"],
     "config": ["ENV_PREFIX", "SentinelConfig"],
     "events": ["PromptInfo", "ResponseInfo", "TelemetryEvent", "json_schema"],
@@ -93,7 +94,15 @@ PUBLIC_MODULES = {
         "set_user",
         "trace_context",
     ],
-    "testing": [],
+    "testing": [
+        "AsyncInMemoryClient",
+        "InMemoryClient",
+        "capture_events",
+        "pytest_configure",
+        "sentinel_client",
+        "sentinel_events",
+        "sentinel_options",
+    ],
     "types": ["AnomalyType", "DetectionMethod", "Severity"],
 }
 
