@@ -12,9 +12,11 @@ pytest_plugins = ["pytester"]
 
 
 def run_inline(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """Run the suite in this process (fast); pytest-asyncio is off: these suites are sync
-    and it warns about its own settings in a bare project."""
-    return pytester.runpytest("-p", "no:asyncio", *args)
+    """Run the suite in this process (fast). pytest-asyncio is off: these suites are sync
+    and it warns about its own settings in a bare project. pytest-django is off: when
+    this session ran Django tests it has set up Django's test environment already, and
+    an inline run would set it up a second time."""
+    return pytester.runpytest("-p", "no:asyncio", "-p", "no:django", *args)
 
 
 def test_sentinel_events_holds_what_the_test_tracked(pytester: pytest.Pytester) -> None:
