@@ -34,8 +34,9 @@ def bootstrap() -> str:
     env = subprocess.run([sys.executable, str(script), "env"], capture_output=True, text=True)
     if env.returncode != 0:
         subprocess.run([sys.executable, str(script), "start"], check=True, stdout=sys.stderr)
-        env = subprocess.run([sys.executable, str(script), "env"], capture_output=True,
-                             text=True, check=True)
+        env = subprocess.run(
+            [sys.executable, str(script), "env"], capture_output=True, text=True, check=True
+        )
     address: str = json.loads(env.stdout)["plaintext"]
     return address
 

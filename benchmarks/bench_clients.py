@@ -156,8 +156,10 @@ def main() -> None:
         "raw aiokafka": median(raw_async),
         "AsyncSentinelClient": median(sdk_async),
     }
-    print(f"sustained throughput, {n} events of ~1.2 KB JSON, gzip, median of {k} rounds, "
-          f"broker {brokers}")
+    print(
+        f"sustained throughput, {n} events of ~1.2 KB JSON, gzip, median of {k} rounds, "
+        f"broker {brokers}"
+    )
     print(f"{'producer':<22}{'events/s':>12}")
     for name, rate in results.items():
         print(f"{name:<22}{rate:>12,.0f}")

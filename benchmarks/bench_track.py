@@ -68,8 +68,10 @@ def time_calls(call: Any, n: int, burst: int = 0, pause: float = 0.0) -> list[fl
 
 def counters(client: SentinelClient) -> str:
     s = client.stats()
-    return (f"sent={s['sent']} spooled={s['spooled']} held={s['queue_depth'] + s['in_flight']}"
-            f" dropped={s['dropped_total']}")
+    return (
+        f"sent={s['sent']} spooled={s['spooled']} held={s['queue_depth'] + s['in_flight']}"
+        f" dropped={s['dropped_total']}"
+    )
 
 
 def report(label: str, samples: list[float], extra: str = "") -> None:
@@ -98,8 +100,12 @@ def main() -> None:
 
     shapes = ((f"bursts of {args.burst:,}", args.burst), ("flat out", 0))
     for label, burst in shapes:
-        up = SentinelClient(brokers=[bootstrap()], topic=new_topic("track"),
-                            spool_dir=f"{spool}/up", service_name="bench")
+        up = SentinelClient(
+            brokers=[bootstrap()],
+            topic=new_topic("track"),
+            spool_dir=f"{spool}/up",
+            service_name="bench",
+        )
         up.track(**FIELDS)
         assert up.flush(30), "broker not reachable"
         samples = time_calls(up.track, n, burst, args.pause)
@@ -107,9 +113,13 @@ def main() -> None:
         report(f"broker up, {label}", samples, counters(up))
         up.close()
 
-        down = SentinelClient(brokers=[closed_port()], topic="bench-down",
-                              request_timeout_ms=2000, spool_dir=f"{spool}/down-{burst}",
-                              service_name="bench")
+        down = SentinelClient(
+            brokers=[closed_port()],
+            topic="bench-down",
+            request_timeout_ms=2000,
+            spool_dir=f"{spool}/down-{burst}",
+            service_name="bench",
+        )
         down.track(**FIELDS)
         time.sleep(0.5)  # let the first connect attempt fail: the client now spools
         samples = time_calls(down.track, n, burst, args.pause)

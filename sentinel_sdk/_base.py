@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from typing_extensions import Unpack
 
 from . import _runtime
-from ._capture import TrackFields, build_event, estimate_size, prepare_sent_event, sampled
+from ._capture import (
+    DEFERRED_SIZE,
+    Deferred,
+    TrackFields,
+    build_event,
+    estimate_size,
+    prepare_sent_event,
+    sampled,
+)
 from ._delivery import DeliveryCore, State
 from ._ids import new_event_id
 from ._log import warn_once
@@ -75,7 +83,7 @@ class BaseClient:
         self._closed = False
         self._pid = os.getpid()
         self._stats = Stats()
-        self._queue: EventQueue[TelemetryEvent] = EventQueue(
+        self._queue: EventQueue[TelemetryEvent | Deferred] = EventQueue(
             self.config.max_queue_size, self.config.max_queue_bytes, self._wake
         )
         self._spool: Spool | None = None
@@ -143,20 +151,42 @@ class BaseClient:
                 built.append(build_event(self.config, item))
         return [self._enqueue(event, size) for event, size in built]
 
+    def track_later(self, build: Callable[..., Mapping[str, Any]], *args: Any) -> None:
+        """Capture an event whose fields ``build(*args)`` returns, built on the sender.
+
+        For integrations on a hot path (a LangChain callback, an OpenAI call): the
+        caller's thread only records the request context and queues the call, O(1).
+        The event is built and validated on the sender; if that fails it is dropped
+        and counted as ``invalid`` (never raised: nobody is there to catch it).
+        """
+        if not self._enabled:
+            return
+        item = Deferred(build, args)
+        rate = self._sample_rate
+        if rate < 1.0 and not sampled(rate, item.context[0], new_event_id()):
+            self._stats.sample_out()
+            return
+        self._admit(item, DEFERRED_SIZE)
+
     def _enqueue(self, event: TelemetryEvent, size: int) -> str:
-        if self._pid != _getpid():
-            _runtime.after_fork_in_child()
         rate = self._sample_rate
         if rate < 1.0 and not sampled(rate, event.trace_id, event.event_id):
             self._stats.sample_out()
             return event.event_id
+        self._admit(event, size)
+        return event.event_id
+
+    def _admit(self, item: TelemetryEvent | Deferred, size: int) -> None:
+        """Queue a sampled-in item, or count why it could not be."""
+        if self._pid != _getpid():
+            _runtime.after_fork_in_child()
         if self._closed:
             self._stats.drop(DropReason.CLOSED)
             warn_once("closed", "sentinel_sdk: an event was captured after close(); dropped")
-            return event.event_id
+            return
         if not self._started:
             self._ensure_started()
-        if not self._queue.put(event, size):
+        if not self._queue.put(item, size):
             # Memory is full: because the broker is down and there is no spool to
             # spill to, or because events come faster than they can be delivered.
             outage = self._spool is None and self._core.state is State.DOWN
@@ -168,7 +198,6 @@ class BaseClient:
                 self.config.max_queue_size,
                 self.config.max_queue_bytes,
             )
-        return event.event_id
 
     # -- counters --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ the call site, not later on the sender).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
@@ -21,7 +21,15 @@ from .events import PromptInfo, ResponseInfo, TelemetryEvent
 from .exceptions import ValidationError
 from .scope import trace_context
 
-__all__ = ["TrackFields", "build_event", "estimate_size", "prepare_sent_event", "sampled"]
+__all__ = [
+    "DEFERRED_SIZE",
+    "Deferred",
+    "TrackFields",
+    "build_event",
+    "estimate_size",
+    "prepare_sent_event",
+    "sampled",
+]
 
 _TRUNCATED_KEY = "sentinel.truncated"
 _BASE_SIZE = 1536
@@ -72,7 +80,11 @@ def _fit_text(text: str, part: str, config: SentinelConfig, truncated: list[str]
     return text
 
 
-def build_event(config: SentinelConfig, fields: Mapping[str, Any]) -> tuple[TelemetryEvent, int]:
+def build_event(
+    config: SentinelConfig,
+    fields: Mapping[str, Any],
+    context: tuple[str | None, str | None, dict[str, str] | None] | None = None,
+) -> tuple[TelemetryEvent, int]:
     """A validated event from ``track()`` keyword arguments, with the request scope merged,
     and its memory estimate (see ``estimate_size``).
 
@@ -96,10 +108,14 @@ def build_event(config: SentinelConfig, fields: Mapping[str, Any]) -> tuple[Tele
     prompt = _prompt(fields, config, truncated)
     response = _response(fields, config, truncated)
 
-    trace_id, span_id, scope = trace_context()
+    if context is None:
+        trace_id, span_id, scope = trace_context()
+        scope_metadata = None if scope is None else scope.metadata
+    else:
+        trace_id, span_id, scope_metadata = context
     metadata = get("metadata")
-    if scope is not None:
-        merged = dict(scope.metadata)
+    if scope_metadata is not None:
+        merged = dict(scope_metadata)
         if metadata is not None:
             merged.update(coerce_metadata(metadata))
     elif metadata is not None:
@@ -198,6 +214,36 @@ def _response(
     )
     response.embedding = None
     return response
+
+
+class Deferred:
+    """An event to be built on the sender: ``build(*args)`` returns its ``track()`` fields.
+
+    Integrations hand this over instead of an event so that the caller's thread does
+    O(1) work (``track_later``); the request context is taken when it is made.
+    """
+
+    __slots__ = ("args", "build", "context", "timestamp")
+
+    def __init__(self, build: Callable[..., Mapping[str, Any]], args: tuple[Any, ...]) -> None:
+        self.build = build
+        self.args = args
+        trace_id, span_id, scope = trace_context()
+        # The request's metadata is read now, on its own thread: by the time the sender
+        # builds the event the request may be over (and its route no longer readable).
+        self.context = (trace_id, span_id, None if scope is None else dict(scope.metadata))
+        self.timestamp = _now(_utc)
+
+    def event(self, config: SentinelConfig) -> TelemetryEvent:
+        """Build and validate the event (raises whatever ``build`` or validation raises)."""
+        fields = self.build(*self.args)
+        if "timestamp" not in fields:
+            fields = {**fields, "timestamp": self.timestamp}
+        return build_event(config, fields, self.context)[0]
+
+
+DEFERRED_SIZE = 16 * 1024
+"""Memory budget taken by a deferred event until it is built (its texts are unknown)."""
 
 
 def prepare_sent_event(config: SentinelConfig, event: TelemetryEvent) -> TelemetryEvent:

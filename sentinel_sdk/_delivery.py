@@ -18,10 +18,11 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from ._capture import Deferred
 from ._log import warn_once
 from ._stats import DropReason, Stats
 from .events import TelemetryEvent
@@ -89,7 +90,7 @@ class DeliveryCore:
         self,
         config: SentinelConfig,
         stats: Stats,
-        queue: EventQueue[TelemetryEvent],
+        queue: EventQueue[TelemetryEvent | Deferred],
         *,
         spool_enabled: bool,
         fill_cost: Callable[[TelemetryEvent], None] | None,
@@ -121,12 +122,23 @@ class DeliveryCore:
 
     # -- preparing ---------------------------------------------------------------------
 
-    def prepare(self, items: list[tuple[TelemetryEvent, int]]) -> list[Record]:
-        """Hook, validate, price and serialize; events dropped on the way are booked."""
+    def prepare(self, items: Sequence[tuple[TelemetryEvent | Deferred, int]]) -> list[Record]:
+        """Build deferred events, hook, validate, price and serialize; events dropped on
+        the way are booked."""
         config, stats = self.config, self.stats
         before_send = config.before_send
         records: list[Record] = []
-        for event, size in items:
+        for item, size in items:
+            if type(item) is Deferred:
+                try:
+                    event = item.event(config)
+                except Exception as exc:
+                    self._drop(size, DropReason.INVALID)
+                    stats.last_error = f"an integration's event could not be built: {exc}"
+                    warn_once("deferred", "sentinel_sdk: could not build an event: %r", exc)
+                    continue
+            else:
+                event = item  # type: ignore[assignment]
             if before_send is not None:
                 try:
                     result = before_send(event)

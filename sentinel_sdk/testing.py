@@ -51,7 +51,7 @@ from typing import Any
 from typing_extensions import Self, Unpack
 
 from ._base import BaseClient
-from ._capture import TrackFields
+from ._capture import Deferred, TrackFields
 from ._delivery import BATCH
 from ._runtime import set_client
 from .config import SentinelConfig
@@ -145,10 +145,9 @@ class InMemoryClient(BaseClient):
 
     # -- where SentinelClient hands events to Kafka, this appends them ---------------------
 
-    def _enqueue(self, event: TelemetryEvent, size: int) -> str:
-        event_id = super()._enqueue(event, size)
+    def _admit(self, item: TelemetryEvent | Deferred, size: int) -> None:
+        super()._admit(item, size)
         self._deliver()
-        return event_id
 
     def _deliver(self) -> None:
         core = self._core
@@ -218,6 +217,7 @@ class AsyncInMemoryClient(InMemoryClient):
         tb: TracebackType | None,
     ) -> None:
         self._closed = True
+
 
 @contextmanager
 def capture_events(**options: Any) -> Iterator[InMemoryClient]:

@@ -2,10 +2,11 @@
 
 The handler runs inline (``run_inline = True``): LangChain calls it on the thread
 or event loop of the run, never in an executor. Start and token callbacks only
-store references in a per-run record (O(1)); the prompt and response are read,
-rendered and turned into an event once, when the run ends, and handed to the
-client's non-blocking ``track_nowait``. Nothing it does can fail the run: every
-failure inside a callback is swallowed and logged by ``capture_internal_exceptions``.
+store references in a per-run record (O(1)); when the run ends the record and the
+response are handed to the client's ``track_later`` (O(1) too): they are read,
+rendered and turned into an event on the client's sender, off the run's thread.
+Nothing it does can fail the run: every failure inside a callback is swallowed and
+logged by ``capture_internal_exceptions``.
 
 Per-run records live in a bounded, insertion-ordered map keyed by run id. A run
 that never ends (its task cancelled before LangChain reported it, a leaked
@@ -253,7 +254,8 @@ class SentinelHandler(BaseCallbackHandler):
     ) -> None:
         client = self._client if self._client is not None else sentinel_sdk.current_client()
         capture_content = getattr(getattr(client, "config", None), "capture_content", True)
-        client.track_nowait(**event_fields(run_id, run, ended, response, error, capture_content))
+        # O(1) here: the fields are extracted and the event built on the client's sender.
+        client.track_later(event_fields, run_id, run, ended, response, error, capture_content)
 
 
 def _swallow(where: str, exc: Exception) -> None:

@@ -2,8 +2,8 @@
 
 A ``Call`` is created before the request is sent, watches a stream chunk by chunk
 (O(1) work per chunk: it appends deltas to lists) or reads the whole response,
-and hands one event to the client's non-blocking ``track_nowait`` when the call
-ends. Every method swallows its own failures (``capture_internal_exceptions``):
+and hands one event to the client's ``track_later`` (built on its sender) when the
+call ends. Every method swallows its own failures (``capture_internal_exceptions``):
 the caller's request, result and exceptions are never changed by the SDK.
 
 Metadata keys (all strings): ``llm.integration`` = ``openai``, ``llm.api``
@@ -208,6 +208,19 @@ class Call:
     def _emit(self, outcome: Outcome, error: BaseException | None, cancelled: bool) -> None:
         ended = time.perf_counter()
         client = self.sentinel if self.sentinel is not None else sentinel_sdk.current_client()
+        capture = getattr(getattr(client, "config", None), "capture_content", True)
+        # O(1) here: the fields are worked out and the event built on the client's sender.
+        client.track_later(self._fields, outcome, error, cancelled, ended, capture)
+
+    def _fields(
+        self,
+        outcome: Outcome,
+        error: BaseException | None,
+        cancelled: bool,
+        ended: float,
+        capture: bool,
+    ) -> dict[str, Any]:
+        """The ``track()`` fields of the finished call (run on the client's sender)."""
         kwargs = self.kwargs
         requested = str(kwargs.get("model") or "unknown")
         metadata = {"llm.integration": "openai", "llm.api": self.api}
@@ -254,18 +267,17 @@ class Call:
         elif cancelled:
             finish = "cancelled"
             metadata["llm.cancelled"] = "true"
-        capture = getattr(getattr(client, "config", None), "capture_content", True)
-        client.track_nowait(
-            model=model,
-            prompt=self._prompt_text() if capture else "",
-            response=outcome.text if capture else "",
-            prompt_tokens=prompt_tokens,
-            response_tokens=completion_tokens,
-            finish_reason=finish,
-            latency_ms=(ended - self.started) * 1000,
-            metadata=metadata,
-            errors=errors,
-        )
+        return {
+            "model": model,
+            "prompt": self._prompt_text() if capture else "",
+            "response": outcome.text if capture else "",
+            "prompt_tokens": prompt_tokens,
+            "response_tokens": completion_tokens,
+            "finish_reason": finish,
+            "latency_ms": (ended - self.started) * 1000,
+            "metadata": metadata,
+            "errors": errors,
+        }
 
     def _prompt_text(self) -> str:
         if self.api == CHAT:

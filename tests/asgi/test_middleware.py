@@ -46,6 +46,7 @@ async def test_event_is_tied_to_the_request(framework: str, recorder: RecordingC
         "http.route": "/chat/{session_id}",
         "http.target": "/chat/s-42?lang=en",
         "http.request_id": "req-123",
+        "llm.cost_known": "false",  # the model is not in the price table (priced on send)
     }
     assert event.service_name == "asgi-tests"
 

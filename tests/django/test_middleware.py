@@ -52,6 +52,7 @@ def test_sync_view_event_is_tied_to_the_request(recorder: RecordingClient) -> No
         "http.route": "/chat/<str:session_id>/",
         "http.target": "/chat/s-1/?lang=en",
         "http.request_id": "req-9",
+        "llm.cost_known": "false",  # the model is not in the price table (priced on send)
     }
     assert sentinel_sdk.current_scope() is None
 

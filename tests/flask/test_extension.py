@@ -47,6 +47,7 @@ def test_event_is_tied_to_the_request(recorder: RecordingClient) -> None:
         "http.route": "/chat/<session_id>",
         "http.target": "/chat/s-1?lang=en",
         "http.request_id": "req-7",
+        "llm.cost_known": "false",  # the model is not in the price table (priced on send)
     }
     assert sentinel_sdk.current_scope() is None
 

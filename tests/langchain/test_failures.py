@@ -135,6 +135,10 @@ class _ExplodingClient:
         self.calls += 1
         raise self.exc
 
+    def track_later(self, build: Any, *args: Any) -> None:
+        self.calls += 1
+        raise self.exc
+
 
 @pytest.mark.parametrize("exc", [RuntimeError("broken client"), ValidationError("bad field")])
 def test_a_failing_client_never_fails_the_run(
