@@ -122,7 +122,17 @@ class BaseClient:
         if not self._enabled:
             return new_event_id()
         event, size = build_event(self.config, fields)
-        return self._enqueue(event, size)
+        if (
+            self._sample_rate < 1.0
+            or self._closed
+            or not self._started
+            or self._pid != _getpid()
+            or not self._queue.put(event, size)
+        ):
+            # The rare cases (sampling, closed, first event, forked, full) in full:
+            # the common one above is this hot path's only cost after building.
+            return self._enqueue(event, size)
+        return event.event_id
 
     def send_nowait(self, event: TelemetryEvent) -> str:
         """Queue an event built elsewhere (e.g. with ``TelemetryEventBuilder``); returns its id.

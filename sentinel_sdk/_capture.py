@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from . import _validation as v
 from ._ids import new_event_id, new_span_id
-from ._validation import coerce_metadata
+from ._validation import MAX_TOKENS, coerce_metadata
 from .config import SentinelConfig
 from .events import PromptInfo, ResponseInfo, TelemetryEvent
 from .exceptions import ValidationError
@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _TRUNCATED_KEY = "sentinel.truncated"
+_INF = float("inf")
 _BASE_SIZE = 1536
 _ENTRY_SIZE = 300
 _new = object.__new__
@@ -103,7 +104,8 @@ def build_event(
     model = get("model")
     if model is None:
         raise ValidationError("model is required: track(model='gpt-4o', ...)", field="model")
-    model = v.check_str(model, "model", min_len=1)
+    if type(model) is not str or not model or not model.isascii():
+        model = v.check_str(model, "model", min_len=1)
     truncated: list[str] = []
     prompt = _prompt(fields, config, truncated)
     response = _response(fields, config, truncated)
@@ -136,9 +138,17 @@ def build_event(
     event.prompt = prompt
     event.response = response
     latency = get("latency_ms")
-    event.latency_ms = 0.0 if latency is None else v.check_non_negative(latency, "latency_ms")
+    if latency is None:
+        latency = 0.0
+    elif type(latency) is not float or not 0.0 <= latency < _INF:
+        latency = v.check_non_negative(latency, "latency_ms")
+    event.latency_ms = latency
     cost = get("cost_usd")
-    event.cost_usd = 0.0 if cost is None else v.check_non_negative(cost, "cost_usd")
+    if cost is None:
+        cost = 0.0
+    elif type(cost) is not float or not 0.0 <= cost < _INF:
+        cost = v.check_non_negative(cost, "cost_usd")
+    event.cost_usd = cost
     event.metadata = merged
     errors = get("errors")
     event.errors = [] if errors is None else v.check_str_list(errors, "errors")
@@ -179,9 +189,17 @@ def _prompt(fields: Mapping[str, Any], config: SentinelConfig, truncated: list[s
             )
         value = str.__str__(value)
     prompt: PromptInfo = _new(PromptInfo)
-    prompt.text = _fit_text(value, "prompt", config, truncated)
+    # Fast path: captured ASCII text within the limit needs no further look.
+    if config.capture_content and len(value) <= config.max_text_length and value.isascii():
+        prompt.text = value
+    else:
+        prompt.text = _fit_text(value, "prompt", config, truncated)
     tokens = fields.get("prompt_tokens")
-    prompt.tokens = 0 if tokens is None else v.check_tokens(tokens, "prompt.tokens")
+    if tokens is None:
+        tokens = 0
+    elif type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS:
+        tokens = v.check_tokens(tokens, "prompt.tokens")
+    prompt.tokens = tokens
     prompt.embedding = None
     return prompt
 
@@ -205,13 +223,22 @@ def _response(
             )
         value = str.__str__(value)
     response: ResponseInfo = _new(ResponseInfo)
-    response.text = _fit_text(value, "response", config, truncated)
+    if config.capture_content and len(value) <= config.max_text_length and value.isascii():
+        response.text = value
+    else:
+        response.text = _fit_text(value, "response", config, truncated)
     tokens = fields.get("response_tokens")
-    response.tokens = 0 if tokens is None else v.check_tokens(tokens, "response.tokens")
+    if tokens is None:
+        tokens = 0
+    elif type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS:
+        tokens = v.check_tokens(tokens, "response.tokens")
+    response.tokens = tokens
     finish = fields.get("finish_reason")
-    response.finish_reason = (
-        "unknown" if finish is None else v.check_str(finish, "response.finish_reason")
-    )
+    if finish is None:
+        finish = "unknown"
+    elif type(finish) is not str or not finish.isascii():
+        finish = v.check_str(finish, "response.finish_reason")
+    response.finish_reason = finish
     response.embedding = None
     return response
 

@@ -29,6 +29,8 @@ from .exceptions import SentinelError
 
 __all__ = ["SentinelClient"]
 
+_YIELD_EVERY = 32  # I/O requests between voluntary GIL releases of the sender
+
 
 class SentinelClient(BaseClient):
     """Ships telemetry events to Kafka from any thread, without ever blocking the caller.
@@ -210,6 +212,7 @@ class SentinelClient(BaseClient):
         """Run one sender step, doing each I/O request it yields."""
         result: Any = None
         error: BaseException | None = None
+        done = 0
         while True:
             try:
                 request = step.send(result) if error is None else step.throw(error)
@@ -220,6 +223,12 @@ class SentinelClient(BaseClient):
                 result = self._io(request)
             except Exception as exc:
                 error = exc
+            done += 1
+            if not done % _YIELD_EVERY:
+                # Let a waiting app thread have the GIL now rather than force it to wait
+                # for the interpreter's 5 ms switch interval: the sender is the one that
+                # can wait.
+                time.sleep(0)
 
     def _io(self, request: IORequest) -> Any:
         if type(request) is Produce:
