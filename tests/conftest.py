@@ -53,3 +53,11 @@ def private_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateB
 def spool_dir(tmp_path: Path) -> str:
     """A fresh spool directory (tests never touch the user's cache dir)."""
     return str(tmp_path / "spool")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_rate_limits() -> None:
+    """Each test sees the SDK's first warning of a kind (they are rate-limited per process)."""
+    from sentinel_sdk import _log
+
+    _log._last_logged.clear()
