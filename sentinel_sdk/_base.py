@@ -172,6 +172,17 @@ class BaseClient:
         if not self._enabled:
             return
         item = Deferred(build, args)
+        if (
+            self._sample_rate < 1.0
+            or self._closed
+            or not self._started
+            or self._pid != _getpid()
+            or not self._queue.put(item, DEFERRED_SIZE)
+        ):
+            self._track_later_slowly(item)
+
+    def _track_later_slowly(self, item: Deferred) -> None:
+        """``track_later``'s rare cases (sampling, closed, first event, forked, full)."""
         rate = self._sample_rate
         if rate < 1.0 and not sampled(rate, item.context[0], new_event_id()):
             self._stats.sample_out()

@@ -9,6 +9,7 @@ the call site, not later on the sender).
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypedDict
@@ -37,6 +38,7 @@ _BASE_SIZE = 1536
 _ENTRY_SIZE = 300
 _new = object.__new__
 _now = datetime.now
+_time = time.time
 _utc = timezone.utc
 _U64 = 2**64
 
@@ -259,13 +261,13 @@ class Deferred:
         # The request's metadata is read now, on its own thread: by the time the sender
         # builds the event the request may be over (and its route no longer readable).
         self.context = (trace_id, span_id, None if scope is None else dict(scope.metadata))
-        self.timestamp = _now(_utc)
+        self.timestamp = _time()  # a float now; the datetime is made on the sender
 
     def event(self, config: SentinelConfig) -> TelemetryEvent:
         """Build and validate the event (raises whatever ``build`` or validation raises)."""
         fields = self.build(*self.args)
         if "timestamp" not in fields:
-            fields = {**fields, "timestamp": self.timestamp}
+            fields = {**fields, "timestamp": datetime.fromtimestamp(self.timestamp, _utc)}
         return build_event(config, fields, self.context)[0]
 
 

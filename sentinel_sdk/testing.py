@@ -169,7 +169,9 @@ class InMemoryClient(BaseClient):
         pass
 
     def _ensure_started(self) -> None:
-        self._started = True
+        # Stay "not started": every capture then takes the clients' full path through
+        # _admit, where this client delivers, instead of their queue-only fast path.
+        self._started = False
 
     def _close_at_exit(self, timeout: float) -> None:
         self._closed = True

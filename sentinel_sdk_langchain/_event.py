@@ -160,10 +160,10 @@ def run_metadata(run_id: UUID, run: Run) -> dict[str, str]:
     metadata = {
         "llm.integration": "langchain",
         "llm.run_type": run.kind,
-        "llm.run_id": str(run_id),
+        "llm.run_id": _uuid_text(run_id),
     }
     if run.parent_run_id is not None:
-        metadata["llm.parent_run_id"] = str(run.parent_run_id)
+        metadata["llm.parent_run_id"] = _uuid_text(run.parent_run_id)
     if run.name:
         metadata["llm.run_name"] = str(run.name)
     if run.tags:
@@ -181,6 +181,14 @@ def run_metadata(run_id: UUID, run: Run) -> dict[str, str]:
     for name, value in _extract.request_params(run.params, source).items():
         metadata[f"llm.request.{name}"] = _text(value)
     return metadata
+
+
+def _uuid_text(value: Any) -> str:
+    """``str(uuid)``, without UUID.__str__'s slower formatting (two per event)."""
+    if type(value) is not UUID:
+        return str(value)
+    h = "%032x" % value.int  # noqa: UP031 (the fastest spelling)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _text(value: Any) -> str:

@@ -78,9 +78,13 @@ def requested_model(
         name = metadata.get("ls_model_name")
         if isinstance(name, str) and name:
             return name
-    kwargs = serialized.get("kwargs") if isinstance(serialized, Mapping) else None
+    kwargs = (
+        serialized.get("kwargs")
+        if (type(serialized) is dict or isinstance(serialized, Mapping))
+        else None
+    )
     for source in (params, kwargs):
-        if isinstance(source, Mapping):
+        if type(source) is dict or isinstance(source, Mapping):
             for key in MODEL_KEYS:
                 value = source.get(key)
                 if isinstance(value, str) and value:
@@ -89,7 +93,7 @@ def requested_model(
         kind = params.get("_type")
         if isinstance(kind, str) and kind:
             return kind
-    if isinstance(serialized, Mapping):
+    if type(serialized) is dict or isinstance(serialized, Mapping):
         name = serialized.get("name")
         if isinstance(name, str) and name:
             return name
@@ -104,12 +108,12 @@ def response_model(generations: Sequence[Any], llm_output: Mapping[str, Any] | N
     for generation in generations:
         message = getattr(generation, "message", None)
         for source in (getattr(message, "response_metadata", None), generation.generation_info):
-            if isinstance(source, Mapping):
+            if type(source) is dict or isinstance(source, Mapping):
                 for key in ("model_name", "model"):
                     value = source.get(key)
                     if isinstance(value, str) and value:
                         return value
-    if isinstance(llm_output, Mapping):
+    if type(llm_output) is dict or isinstance(llm_output, Mapping):
         for key in ("model_name", "model", "model_id"):
             value = llm_output.get(key)
             if isinstance(value, str) and value:
@@ -125,14 +129,14 @@ def usage(generations: Sequence[Any], llm_output: Mapping[str, Any] | None) -> U
             found = _from_usage_metadata(metadata)
             if found is not None:
                 return found
-    if isinstance(llm_output, Mapping):
+    if type(llm_output) is dict or isinstance(llm_output, Mapping):
         for key in ("token_usage", "usage"):
             found = _from_mapping(llm_output.get(key))
             if found is not None:
                 return found
     for generation in generations:
         info = generation.generation_info
-        if isinstance(info, Mapping):
+        if type(info) is dict or isinstance(info, Mapping):
             for key in ("usage_metadata", "usage", "token_usage"):
                 found = _from_mapping(info.get(key))
                 if found is not None:
@@ -158,9 +162,9 @@ def _from_usage_metadata(metadata: Mapping[str, Any]) -> Usage | None:
 
 
 def _from_mapping(raw: Any) -> Usage | None:
-    if raw is not None and not isinstance(raw, Mapping):
+    if raw is not None and not (type(raw) is dict or isinstance(raw, Mapping)):
         raw = getattr(raw, "__dict__", None)  # a provider's pydantic usage object
-    if not isinstance(raw, Mapping) or not raw:
+    if not (type(raw) is dict or isinstance(raw, Mapping)) or not raw:
         return None
     if "input_token_details" in raw or "output_token_details" in raw:
         return _from_usage_metadata(raw)
@@ -201,7 +205,7 @@ def _from_mapping(raw: Any) -> Usage | None:
 
 
 def _get(source: Any, key: str) -> Any:
-    if isinstance(source, Mapping):
+    if type(source) is dict or isinstance(source, Mapping):
         return source.get(key)
     return getattr(source, key, None)
 
@@ -232,7 +236,7 @@ def finish_reason(generations: Sequence[Any]) -> str:
     for generation in generations:
         message = getattr(generation, "message", None)
         for source in (generation.generation_info, getattr(message, "response_metadata", None)):
-            if isinstance(source, Mapping):
+            if type(source) is dict or isinstance(source, Mapping):
                 for key in _FINISH_KEYS:
                     value = source.get(key)
                     if value:
@@ -245,12 +249,12 @@ def request_params(
 ) -> dict[str, Any]:
     """Sampling parameters of the request (temperature, max_tokens, ...), those that are set."""
     out: dict[str, Any] = {}
-    if isinstance(params, Mapping):
+    if type(params) is dict or isinstance(params, Mapping):
         for key, value in params.items():
             name = _PARAMS.get(key)
             if name is not None and value is not None and value != [] and name not in out:
                 out[name] = value
-    if isinstance(metadata, Mapping):
+    if type(metadata) is dict or isinstance(metadata, Mapping):
         for name, key in (
             ("temperature", "ls_temperature"),
             ("max_tokens", "ls_max_tokens"),

@@ -121,7 +121,7 @@ def content_text(content: Any) -> str:
     for block in content:
         if isinstance(block, str):
             parts.append(block)
-        elif isinstance(block, Mapping):
+        elif type(block) is dict or isinstance(block, Mapping):
             kind = block.get("type")
             if kind in _TEXT_BLOCKS:
                 text = block.get("text")
