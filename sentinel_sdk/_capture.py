@@ -87,6 +87,7 @@ def build_event(
     config: SentinelConfig,
     fields: Mapping[str, Any],
     context: tuple[str | None, str | None, dict[str, str] | None] | None = None,
+    when: float | None = None,
 ) -> tuple[TelemetryEvent, int]:
     """A validated event from ``track()`` keyword arguments, with the request scope merged,
     and its memory estimate (see ``estimate_size``).
@@ -161,7 +162,12 @@ def build_event(
     event_id = get("event_id")
     event.event_id = new_event_id() if event_id is None else v.check_event_id(event_id)
     timestamp = get("timestamp")
-    event.timestamp = _now(_utc) if timestamp is None else v.check_timestamp(timestamp)
+    if timestamp is not None:
+        event.timestamp = v.check_timestamp(timestamp)
+    elif when is None:
+        event.timestamp = _now(_utc)
+    else:  # a deferred event: when it was handed over (time.time() then)
+        event.timestamp = datetime.fromtimestamp(when, _utc)
     size = (
         _BASE_SIZE
         + 3 * (len(prompt.text) + len(response.text) + sum(map(len, merged.values())))
@@ -265,10 +271,7 @@ class Deferred:
 
     def event(self, config: SentinelConfig) -> TelemetryEvent:
         """Build and validate the event (raises whatever ``build`` or validation raises)."""
-        fields = self.build(*self.args)
-        if "timestamp" not in fields:
-            fields = {**fields, "timestamp": datetime.fromtimestamp(self.timestamp, _utc)}
-        return build_event(config, fields, self.context)[0]
+        return build_event(config, self.build(*self.args), self.context, self.timestamp)[0]
 
 
 DEFERRED_SIZE = 16 * 1024
