@@ -20,12 +20,12 @@ accepts. Secrets (``sasl_password``, ``ssl_keyfile_password``) never appear in
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
+from ._options import SECRET, check, option, parse_text
 from ._validation import MAX_TEXT_LENGTH
 from .exceptions import ConfigurationError
 
@@ -43,31 +43,6 @@ OnError = Callable[["TelemetryEvent", BaseException], None]
 COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-_SECRET = ("sasl_password", "ssl_keyfile_password")
-
-
-def _opt(
-    default: Any,
-    doc: str,
-    *,
-    kind: str,
-    env: bool = True,
-    choices: Sequence[str] = (),
-    minimum: float | None = None,
-    maximum: float | None = None,
-) -> Any:
-    """A config field: ``kind`` is how text (env vars) is parsed and values are checked."""
-    meta = {
-        "doc": doc,
-        "kind": kind,
-        "env": env,
-        "choices": tuple(choices),
-        "minimum": minimum,
-        "maximum": maximum,
-    }
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -80,130 +55,130 @@ class SentinelConfig:
     """
 
     # -- where events go ---------------------------------------------------------------
-    brokers: Sequence[str] = _opt(
+    brokers: Sequence[str] = option(
         ("localhost:9092",), "Kafka bootstrap servers, host:port.", kind="list"
     )
-    topic: str = _opt("llm.telemetry", "Topic the events are written to.", kind="str")
-    service_name: str = _opt(
+    topic: str = option("llm.telemetry", "Topic the events are written to.", kind="str")
+    service_name: str = option(
         "unknown_service",
         "Service name put on events that do not set one (1-255 chars).",
         kind="str",
     )
-    client_id: str = _opt("llm-sentinel-python", "Kafka client id.", kind="str")
-    enabled: bool = _opt(True, "Kill switch: false makes every call a no-op.", kind="bool")
+    client_id: str = option("llm-sentinel-python", "Kafka client id.", kind="str")
+    enabled: bool = option(True, "Kill switch: false makes every call a no-op.", kind="bool")
 
     # -- producer ----------------------------------------------------------------------
-    compression_type: str = _opt(
+    compression_type: str = option(
         "gzip", "Batch compression.", kind="choice", choices=COMPRESSION_TYPES
     )
-    batch_size: int = _opt(16384, "Max bytes per partition batch.", kind="int", minimum=0)
-    linger_ms: int = _opt(10, "Time to wait to fill a batch, ms.", kind="int", minimum=0)
-    request_timeout_ms: int = _opt(
+    batch_size: int = option(16384, "Max bytes per partition batch.", kind="int", minimum=0)
+    linger_ms: int = option(10, "Time to wait to fill a batch, ms.", kind="int", minimum=0)
+    request_timeout_ms: int = option(
         30000, "Time to wait for a broker response, ms.", kind="int", minimum=1
     )
-    delivery_timeout_ms: int = _opt(
+    delivery_timeout_ms: int = option(
         120000,
         "Time the producer keeps retrying one batch before it goes to the spool, ms.",
         kind="int",
         minimum=1,
     )
-    retry_backoff_ms: int = _opt(
+    retry_backoff_ms: int = option(
         100, "First retry / reconnect backoff, ms (doubles with jitter).", kind="int", minimum=1
     )
-    retry_backoff_max_ms: int = _opt(
+    retry_backoff_max_ms: int = option(
         10000, "Longest retry / reconnect backoff, ms.", kind="int", minimum=1
     )
 
     # -- security ----------------------------------------------------------------------
-    security_protocol: str = _opt(
+    security_protocol: str = option(
         "PLAINTEXT", "How to talk to the brokers.", kind="choice", choices=SECURITY_PROTOCOLS
     )
-    sasl_mechanism: str | None = _opt(
+    sasl_mechanism: str | None = option(
         None,
         "SASL mechanism (with SASL_PLAINTEXT / SASL_SSL).",
         kind="choice?",
         choices=SASL_MECHANISMS,
     )
-    sasl_username: str | None = _opt(None, "SASL user name.", kind="str?")
-    sasl_password: str | None = _opt(None, "SASL password (never logged).", kind="str?")
-    ssl_cafile: str | None = _opt(None, "CA bundle (PEM) to verify the brokers.", kind="str?")
-    ssl_certfile: str | None = _opt(None, "Client certificate (PEM), for mTLS.", kind="str?")
-    ssl_keyfile: str | None = _opt(None, "Client private key (PEM), for mTLS.", kind="str?")
-    ssl_keyfile_password: str | None = _opt(
+    sasl_username: str | None = option(None, "SASL user name.", kind="str?")
+    sasl_password: str | None = option(None, "SASL password (never logged).", kind="str?")
+    ssl_cafile: str | None = option(None, "CA bundle (PEM) to verify the brokers.", kind="str?")
+    ssl_certfile: str | None = option(None, "Client certificate (PEM), for mTLS.", kind="str?")
+    ssl_keyfile: str | None = option(None, "Client private key (PEM), for mTLS.", kind="str?")
+    ssl_keyfile_password: str | None = option(
         None, "Password of the client key (never logged).", kind="str?"
     )
-    ssl_check_hostname: bool = _opt(
+    ssl_check_hostname: bool = option(
         True, "Check that the broker certificate matches its host name.", kind="bool"
     )
 
     # -- delivery pipeline -------------------------------------------------------------
-    max_queue_size: int = _opt(
+    max_queue_size: int = option(
         10000,
         "Events held in memory (waiting or in flight) before spilling.",
         kind="int",
         minimum=1,
     )
-    max_queue_bytes: int = _opt(
+    max_queue_bytes: int = option(
         32 * 1024 * 1024,
         "Bytes held in memory (waiting or in flight) before spilling.",
         kind="int",
         minimum=1024,
     )
-    spool_enabled: bool = _opt(
+    spool_enabled: bool = option(
         True, "Keep events on disk while the broker is unreachable.", kind="bool"
     )
-    spool_dir: str | None = _opt(
+    spool_dir: str | None = option(
         None, "Spool directory (default: a per-topic folder in the user cache dir).", kind="str?"
     )
-    spool_max_bytes: int = _opt(
+    spool_max_bytes: int = option(
         256 * 1024 * 1024,
         "Largest the spool may grow; past it events are dropped, counted.",
         kind="int",
         minimum=1024 * 1024,
     )
-    shutdown_timeout: float = _opt(
+    shutdown_timeout: float = option(
         5.0, "Seconds close() and the exit hook wait for delivery.", kind="float", minimum=0
     )
 
     # -- what is captured --------------------------------------------------------------
-    sample_rate: float = _opt(
+    sample_rate: float = option(
         1.0,
         "Share of traces kept (0.0-1.0), decided per trace id.",
         kind="float",
         minimum=0,
         maximum=1,
     )
-    capture_content: bool = _opt(
+    capture_content: bool = option(
         True, "False strips prompt and response text from events.", kind="bool"
     )
-    truncate_text: bool = _opt(
+    truncate_text: bool = option(
         True, "Cut texts longer than max_text_length instead of rejecting them.", kind="bool"
     )
-    max_text_length: int = _opt(
+    max_text_length: int = option(
         MAX_TEXT_LENGTH,
         "Longest prompt / response text kept, in characters.",
         kind="int",
         minimum=0,
         maximum=MAX_TEXT_LENGTH,
     )
-    pricing: Mapping[str, Mapping[str, float]] | str | None = _opt(
+    pricing: Mapping[str, Mapping[str, float]] | str | None = option(
         None, "Price overrides: a mapping or a JSON file path.", kind="str?"
     )
 
     # -- hooks (code only) -------------------------------------------------------------
-    before_send: BeforeSend | None = _opt(
+    before_send: BeforeSend | None = option(
         None,
         "Called on the sender with each event; return it (changed or not) or None to drop it.",
         kind="callable",
         env=False,
     )
-    on_success: OnSuccess | None = _opt(
+    on_success: OnSuccess | None = option(
         None,
         "Called on the sender after the broker acknowledged an event.",
         kind="callable",
         env=False,
     )
-    on_error: OnError | None = _opt(
+    on_error: OnError | None = option(
         None, "Called on the sender when an event could not be kept.", kind="callable", env=False
     )
 
@@ -211,7 +186,7 @@ class SentinelConfig:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = _check(f, getattr(self, f.name))
+            value = check(f, getattr(self, f.name))
             object.__setattr__(self, f.name, value)
         self._check_combinations()
 
@@ -249,7 +224,7 @@ class SentinelConfig:
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _SECRET and value is not None:
+            if f.name in SECRET and value is not None:
                 parts.append(f"{f.name}='***'")
             elif value != f.default and not callable(value):
                 parts.append(f"{f.name}={value!r}")
@@ -278,7 +253,7 @@ class SentinelConfig:
         for f in fields(cls):
             key = ENV_PREFIX + f.name.upper()
             if f.metadata["env"] and key in environ and f.name not in overrides:
-                values[f.name] = _parse_text(f, environ[key], source=key)
+                values[f.name] = parse_text(f, environ[key], source=key)
                 sources[f.name] = key
         _reject_unknown(overrides, "option")
         values.update(overrides)
@@ -318,7 +293,7 @@ class SentinelConfig:
                     option=name.lower(),
                 )
             values[f.name] = (
-                _parse_text(f, value, source=f"{source}[{key!r}]")
+                parse_text(f, value, source=f"{source}[{key!r}]")
                 if isinstance(value, str)
                 else value
             )
@@ -345,11 +320,6 @@ class SentinelConfig:
         return aiokafka_settings(self)
 
 
-Kind = Literal["str", "str?", "int", "float", "bool", "list", "choice", "choice?", "callable"]
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
 def _build(
     cls: type[SentinelConfig], values: dict[str, Any], sources: Mapping[str, str]
 ) -> SentinelConfig:
@@ -373,113 +343,3 @@ def _reject_unknown(values: Mapping[str, Any], what: str) -> None:
             f"unknown {what}(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
             option=unknown[0],
         )
-
-
-def _describe(f: dataclasses.Field[Any], value: Any) -> str:
-    """The value as it may appear in an error message (never a secret)."""
-    return "<hidden>" if f.name in _SECRET else repr(value)
-
-
-def _parse_text(f: dataclasses.Field[Any], text: str, *, source: str) -> Any:
-    kind = f.metadata["kind"]
-    # A password is taken verbatim: its spaces may be part of it.
-    raw = text if f.name in _SECRET else text.strip()
-    try:
-        if kind == "bool":
-            if raw.lower() in _TRUE:
-                return True
-            if raw.lower() in _FALSE:
-                return False
-            raise ValueError
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-        if kind == "list":
-            return tuple(part.strip() for part in raw.split(",") if part.strip())
-        if kind in ("str?", "choice?"):
-            return raw or None
-        return raw
-    except ValueError:
-        expected = {
-            "bool": "true/false/1/0/yes/no/on/off",
-            "int": "an integer",
-            "float": "a number",
-        }[kind]
-        raise ConfigurationError(
-            f"{source} must be {expected}, got {_describe(f, text)}", option=f.name
-        ) from None
-
-
-def _bound(limit: float) -> str:
-    # Exact, unlike :g (which shows 1048576 as 1.04858e+06).
-    return str(int(limit)) if float(limit).is_integer() else repr(limit)
-
-
-def _check(f: dataclasses.Field[Any], value: Any) -> Any:
-    """Check one option's value against its kind and bounds; return it normalised."""
-    kind, name, meta = f.metadata["kind"], f.name, f.metadata
-    shown = _describe(f, value)
-
-    def fail(expected: str) -> ConfigurationError:
-        return ConfigurationError(f"{name} must be {expected}, got {shown}", option=name)
-
-    if kind == "callable":
-        if value is not None and not callable(value):
-            raise fail("a callable or None")
-        return value
-    if name == "pricing":
-        if value is not None and not isinstance(value, (str, Mapping)):
-            raise fail("a mapping of model -> prices, a JSON file path, or None")
-        return value
-    if value is None and kind.endswith("?"):
-        return None
-    if kind == "list":
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if (
-            not isinstance(value, Sequence)
-            or not value
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            raise fail("a non-empty list of host:port strings")
-        return tuple(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise fail("true or false")
-        return value
-    if kind in ("choice", "choice?"):
-        choices = meta["choices"]
-        if isinstance(value, str) and value not in choices:
-            folded = {c.lower(): c for c in choices}
-            value = folded.get(value.lower(), value)
-        if value not in choices:
-            raise fail(f"one of {', '.join(choices)}")
-        return value
-    if kind in ("str", "str?"):
-        if not isinstance(value, str) or (kind == "str" and not value):
-            raise fail("a non-empty string" if kind == "str" else "a string or None")
-        if name == "service_name" and len(value) > 255:
-            raise fail("at most 255 characters")
-        return value
-    if kind in ("int", "float"):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or (kind == "int" and not isinstance(value, int))
-        ):
-            raise fail("an integer" if kind == "int" else "a number")
-        if kind == "float":
-            try:
-                finite = math.isfinite(value)
-            except OverflowError:  # an int too large for a float
-                finite = False
-            if not finite:
-                raise fail("a finite number")
-        low, high = meta["minimum"], meta["maximum"]
-        if low is not None and value < low:
-            raise fail(f">= {_bound(low)}")
-        if high is not None and value > high:
-            raise fail(f"<= {_bound(high)}")
-        return float(value) if kind == "float" else value
-    raise AssertionError(f"unknown option kind {kind!r}")  # pragma: no cover

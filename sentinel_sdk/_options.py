@@ -1,0 +1,162 @@
+"""How one configuration option is declared, read from text and checked.
+
+``SentinelConfig`` (``config.py``) is the table of options; this is the machinery
+behind each row: ``option()`` declares a field with its doc, its kind (how text
+from an environment variable or a settings file is parsed) and its bounds;
+``check()`` validates and normalises a value; ``parse_text()`` reads text.
+Secrets (``SECRET``) are never shown in messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import field
+from typing import Any, Literal
+
+from .exceptions import ConfigurationError
+
+__all__ = ["SECRET", "check", "describe", "option", "parse_text"]
+
+SECRET = ("sasl_password", "ssl_keyfile_password")
+"""Options whose values never appear in repr(), logs or error messages."""
+
+
+def option(
+    default: Any,
+    doc: str,
+    *,
+    kind: str,
+    env: bool = True,
+    choices: Sequence[str] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> Any:
+    """A config field: ``kind`` is how text (env vars) is parsed and values are checked."""
+    meta = {
+        "doc": doc,
+        "kind": kind,
+        "env": env,
+        "choices": tuple(choices),
+        "minimum": minimum,
+        "maximum": maximum,
+    }
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+Kind = Literal["str", "str?", "int", "float", "bool", "list", "choice", "choice?", "callable"]
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def describe(f: dataclasses.Field[Any], value: Any) -> str:
+    """The value as it may appear in an error message (never a secret)."""
+    return "<hidden>" if f.name in SECRET else repr(value)
+
+
+def parse_text(f: dataclasses.Field[Any], text: str, *, source: str) -> Any:
+    kind = f.metadata["kind"]
+    # A password is taken verbatim: its spaces may be part of it.
+    raw = text if f.name in SECRET else text.strip()
+    try:
+        if kind == "bool":
+            if raw.lower() in _TRUE:
+                return True
+            if raw.lower() in _FALSE:
+                return False
+            raise ValueError
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "list":
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind in ("str?", "choice?"):
+            return raw or None
+        return raw
+    except ValueError:
+        expected = {
+            "bool": "true/false/1/0/yes/no/on/off",
+            "int": "an integer",
+            "float": "a number",
+        }[kind]
+        raise ConfigurationError(
+            f"{source} must be {expected}, got {describe(f, text)}", option=f.name
+        ) from None
+
+
+def _bound(limit: float) -> str:
+    # Exact, unlike :g (which shows 1048576 as 1.04858e+06).
+    return str(int(limit)) if float(limit).is_integer() else repr(limit)
+
+
+def check(f: dataclasses.Field[Any], value: Any) -> Any:
+    """Check one option's value against its kind and bounds; return it normalised."""
+    kind, name, meta = f.metadata["kind"], f.name, f.metadata
+    shown = describe(f, value)
+
+    def fail(expected: str) -> ConfigurationError:
+        return ConfigurationError(f"{name} must be {expected}, got {shown}", option=name)
+
+    if kind == "callable":
+        if value is not None and not callable(value):
+            raise fail("a callable or None")
+        return value
+    if name == "pricing":
+        if value is not None and not isinstance(value, (str, Mapping)):
+            raise fail("a mapping of model -> prices, a JSON file path, or None")
+        return value
+    if value is None and kind.endswith("?"):
+        return None
+    if kind == "list":
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if (
+            not isinstance(value, Sequence)
+            or not value
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise fail("a non-empty list of host:port strings")
+        return tuple(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if kind in ("choice", "choice?"):
+        choices = meta["choices"]
+        if isinstance(value, str) and value not in choices:
+            folded = {c.lower(): c for c in choices}
+            value = folded.get(value.lower(), value)
+        if value not in choices:
+            raise fail(f"one of {', '.join(choices)}")
+        return value
+    if kind in ("str", "str?"):
+        if not isinstance(value, str) or (kind == "str" and not value):
+            raise fail("a non-empty string" if kind == "str" else "a string or None")
+        if name == "service_name" and len(value) > 255:
+            raise fail("at most 255 characters")
+        return value
+    if kind in ("int", "float"):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (kind == "int" and not isinstance(value, int))
+        ):
+            raise fail("an integer" if kind == "int" else "a number")
+        if kind == "float":
+            try:
+                finite = math.isfinite(value)
+            except OverflowError:  # an int too large for a float
+                finite = False
+            if not finite:
+                raise fail("a finite number")
+        low, high = meta["minimum"], meta["maximum"]
+        if low is not None and value < low:
+            raise fail(f">= {_bound(low)}")
+        if high is not None and value > high:
+            raise fail(f"<= {_bound(high)}")
+        return float(value) if kind == "float" else value
+    raise AssertionError(f"unknown option kind {kind!r}")  # pragma: no cover
