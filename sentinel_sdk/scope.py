@@ -16,13 +16,14 @@ Outside any scope, events carry the active OpenTelemetry span's ids when
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 from ._ids import new_span_id, new_trace_id
 from ._validation import coerce_metadata
+from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from ._base import BaseClient
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RequestScope",
     "close_scope",
+    "compile_excluded_paths",
     "current_scope",
     "enter_scope",
     "open_scope",
@@ -112,6 +114,36 @@ def parse_traceparent(header: str | bytes | None) -> str | None:
     if trace_id == _ZERO_TRACE or parent_id == _ZERO_SPAN:
         return None
     return trace_id
+
+
+def compile_excluded_paths(
+    paths: Any, source: str = "excluded_paths"
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """``(exact paths, prefixes)`` of a list of paths an integration serves unscoped.
+
+    ``"/health"`` excludes ``/health``, ``/health/`` and everything below it; ``"/"``
+    excludes the root page only. A path matches when it is in the exact set or starts
+    with a prefix. Anything but a list of paths starting with ``/`` raises
+    ``ConfigurationError`` naming ``source`` (where the list came from).
+    """
+    if isinstance(paths, (str, bytes)) or not isinstance(paths, Iterable):
+        raise ConfigurationError(
+            f"{source} must be a list of paths, got {paths!r}", option="excluded_paths"
+        )
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ConfigurationError(
+                f"{source} entries must start with '/', got {path!r}", option="excluded_paths"
+            )
+        base = path.rstrip("/")
+        if not base:  # "/" is the root page only, not every path
+            exact.add("/")
+            continue
+        exact.update((base, base + "/"))
+        prefixes.append(base + "/")
+    return frozenset(exact), tuple(prefixes)
 
 
 def open_scope(

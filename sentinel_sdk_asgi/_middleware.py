@@ -19,7 +19,7 @@ from sentinel_sdk._ids import new_span_id
 from sentinel_sdk._log import capture_internal_exceptions
 from sentinel_sdk.client import SentinelClient
 from sentinel_sdk.exceptions import ConfigurationError
-from sentinel_sdk.scope import RequestScope, close_scope, open_scope
+from sentinel_sdk.scope import RequestScope, close_scope, compile_excluded_paths, open_scope
 
 __all__ = ["SCOPE_KEY", "TRACE_HEADER", "ASGIApp", "Receive", "Scope", "Send", "SentinelMiddleware"]
 
@@ -71,7 +71,7 @@ class SentinelMiddleware:
         self._owned_client = SentinelClient(**options) if options else None
         self.client = client if client is not None else self._owned_client
         self.trace_header = trace_header
-        self._excluded_exact, self._excluded_prefixes = _compile_paths(excluded_paths)
+        self._excluded_exact, self._excluded_prefixes = compile_excluded_paths(excluded_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -171,25 +171,6 @@ def _adding_trace_header(send: Send, trace_id: str) -> Send:
         await send(message)
 
     return send_with_trace_header
-
-
-def _compile_paths(paths: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    if isinstance(paths, str):
-        raise ConfigurationError(
-            f"excluded_paths must be a list of paths, got the string {paths!r}; write [{paths!r}]"
-        )
-    exact: set[str] = set()
-    prefixes: list[str] = []
-    for path in paths:
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ConfigurationError(f"excluded_paths entries must start with '/', got {path!r}")
-        base = path.rstrip("/")
-        if not base:  # "/" is the root page only, not every path
-            exact.add("/")
-            continue
-        exact.update((base, base + "/"))
-        prefixes.append(base + "/")
-    return frozenset(exact), tuple(prefixes)
 
 
 async def _run_in_thread(func: Callable[[], object]) -> None:

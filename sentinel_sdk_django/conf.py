@@ -21,6 +21,7 @@ from sentinel_sdk._log import warn_once
 from sentinel_sdk.client import SentinelClient
 from sentinel_sdk.config import SentinelConfig
 from sentinel_sdk.exceptions import ConfigurationError
+from sentinel_sdk.scope import compile_excluded_paths
 
 __all__ = [
     "INTEGRATION_KEYS",
@@ -80,26 +81,7 @@ def build_config(raw: Any = None) -> SentinelConfig | None:
 
 def compile_paths(paths: Any) -> tuple[frozenset[str], tuple[str, ...]]:
     """Exact paths and prefixes for ``EXCLUDED_PATHS`` (``"/health"``: itself and below)."""
-    if isinstance(paths, str) or not isinstance(paths, (list, tuple, set, frozenset)):
-        raise ConfigurationError(
-            f"{SOURCE}['EXCLUDED_PATHS'] must be a list of paths, got {paths!r}",
-            option="excluded_paths",
-        )
-    exact: set[str] = set()
-    prefixes: list[str] = []
-    for path in paths:
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ConfigurationError(
-                f"{SOURCE}['EXCLUDED_PATHS'] entries must start with '/', got {path!r}",
-                option="excluded_paths",
-            )
-        base = path.rstrip("/")
-        if not base:  # "/" is the root page only
-            exact.add("/")
-            continue
-        exact.update((base, base + "/"))
-        prefixes.append(base + "/")
-    return frozenset(exact), tuple(prefixes)
+    return compile_excluded_paths(paths, f"{SOURCE}['EXCLUDED_PATHS']")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sentinel_sdk._log import capture_internal_exceptions
 from sentinel_sdk.client import SentinelClient
 from sentinel_sdk.config import SentinelConfig
 from sentinel_sdk.exceptions import ConfigurationError
-from sentinel_sdk.scope import RequestScope, close_scope, open_scope
+from sentinel_sdk.scope import RequestScope, close_scope, compile_excluded_paths, open_scope
 
 __all__ = ["ENVIRON_KEY", "EXTENSION_KEY", "PREFIX", "Sentinel", "SentinelState"]
 
@@ -155,7 +155,7 @@ class Sentinel:
                 )
             )
         paths = config.get(PREFIX + "EXCLUDED_PATHS", self._excluded_paths) or ()
-        exact, prefixes = _compile_paths(paths)
+        exact, prefixes = compile_excluded_paths(paths, "SENTINEL_EXCLUDED_PATHS")
         state = SentinelState(client, exact, prefixes)
         app.extensions[EXTENSION_KEY] = state
         app.wsgi_app = _ScopedWSGIApp(app.wsgi_app, state)  # type: ignore[method-assign]
@@ -215,26 +215,3 @@ class _ScopedBody:
         inner_close = getattr(self._inner, "close", None)
         if inner_close is not None:
             inner_close()
-
-
-def _compile_paths(paths: Any) -> tuple[frozenset[str], tuple[str, ...]]:
-    if isinstance(paths, str) or not isinstance(paths, Iterable):
-        raise ConfigurationError(
-            f"SENTINEL_EXCLUDED_PATHS must be a list of paths, got {paths!r}",
-            option="excluded_paths",
-        )
-    exact: set[str] = set()
-    prefixes: list[str] = []
-    for path in paths:
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ConfigurationError(
-                f"SENTINEL_EXCLUDED_PATHS entries must start with '/', got {path!r}",
-                option="excluded_paths",
-            )
-        base = path.rstrip("/")
-        if not base:  # "/" is the root page only
-            exact.add("/")
-            continue
-        exact.update((base, base + "/"))
-        prefixes.append(base + "/")
-    return frozenset(exact), tuple(prefixes)

@@ -86,6 +86,7 @@ PUBLIC_MODULES = {
     "scope": [
         "RequestScope",
         "close_scope",
+        "compile_excluded_paths",
         "current_scope",
         "enter_scope",
         "open_scope",
