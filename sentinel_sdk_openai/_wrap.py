@@ -118,10 +118,15 @@ def _async_create(
     return create
 
 
-class SentinelStream(openai.Stream[Any]):
-    """The caller's stream, chunk for chunk; records the call when it ends or is closed."""
+class _Watched:
+    """What both stream wrappers share: the wrapped stream, its call, and recording the
+    call once, when the stream ends, fails, is closed or is dropped unread."""
 
-    def __init__(self, stream: openai.Stream[Any], call: Call) -> None:
+    _sentinel_stream: Any
+    _sentinel_call: Call
+    _sentinel_done: bool
+
+    def _watch(self, stream: Any, call: Call) -> None:
         # Deliberately no super().__init__(): everything is the wrapped stream's.
         self.response = stream.response
         self._sentinel_stream = stream
@@ -133,6 +138,22 @@ class SentinelStream(openai.Stream[Any]):
         if stream is None:
             raise AttributeError(name)
         return getattr(stream, name)
+
+    def _end(self, error: BaseException | None, closed: bool) -> None:
+        if not self._sentinel_done:
+            self._sentinel_done = True
+            self._sentinel_call.stream_ended(error, closed)
+
+    def __del__(self) -> None:
+        if self.__dict__.get("_sentinel_done") is False:
+            self._end(None, closed=True)
+
+
+class SentinelStream(_Watched, openai.Stream[Any]):
+    """The caller's stream, chunk for chunk; records the call when it ends or is closed."""
+
+    def __init__(self, stream: openai.Stream[Any], call: Call) -> None:
+        self._watch(stream, call)
 
     def __iter__(self) -> SentinelStream:
         return self
@@ -169,30 +190,12 @@ class SentinelStream(openai.Stream[Any]):
     ) -> None:
         self.close()
 
-    def _end(self, error: BaseException | None, closed: bool) -> None:
-        if not self._sentinel_done:
-            self._sentinel_done = True
-            self._sentinel_call.stream_ended(error, closed)
 
-    def __del__(self) -> None:
-        if self.__dict__.get("_sentinel_done") is False:
-            self._end(None, closed=True)
-
-
-class AsyncSentinelStream(openai.AsyncStream[Any]):
+class AsyncSentinelStream(_Watched, openai.AsyncStream[Any]):
     """The async twin of ``SentinelStream``."""
 
     def __init__(self, stream: openai.AsyncStream[Any], call: Call) -> None:
-        self.response = stream.response
-        self._sentinel_stream = stream
-        self._sentinel_call = call
-        self._sentinel_done = False
-
-    def __getattr__(self, name: str) -> Any:
-        stream = self.__dict__.get("_sentinel_stream")
-        if stream is None:
-            raise AttributeError(name)
-        return getattr(stream, name)
+        self._watch(stream, call)
 
     def __aiter__(self) -> AsyncSentinelStream:
         return self
@@ -228,12 +231,3 @@ class AsyncSentinelStream(openai.AsyncStream[Any]):
         exc_tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    def _end(self, error: BaseException | None, closed: bool) -> None:
-        if not self._sentinel_done:
-            self._sentinel_done = True
-            self._sentinel_call.stream_ended(error, closed)
-
-    def __del__(self) -> None:
-        if self.__dict__.get("_sentinel_done") is False:
-            self._end(None, closed=True)
