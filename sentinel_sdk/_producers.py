@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import ssl
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -135,7 +137,11 @@ def _capture_client_logs(logger_name: str) -> Iterator[_ClientLogCapture]:
 
 
 def _explain(
-    exc: BaseException, logged: list[str], config: SentinelConfig, timeout_ms: int | None = None
+    exc: BaseException,
+    logged: list[str],
+    config: SentinelConfig,
+    timeout_ms: int | None = None,
+    reachable: bool | None = None,
 ) -> SentinelError:
     """Map a client exception (plus what the client logged) to a clear SDK error."""
     text = " ".join([repr(exc), *logged]).lower()
@@ -152,10 +158,30 @@ def _explain(
         marker in text
         for marker in ("authenticationfailed", "authentication failed", "invalid credentials")
     )
+    hung_up = "disconnected" in text or "lost" in text
+    if not (
+        auth_failed
+        or hung_up
+        or "timeout" in text
+        or "connect" in text
+        or "bootstrap" in text
+        or "refused" in text
+        or isinstance(exc, OSError)
+    ):
+        return map_error(exc)  # not about reaching the brokers
+    # The client's logs are shared by every producer in the process, so whether a broker
+    # takes connections at all is asked directly, not read from them.
+    if reachable is None:
+        reachable = _any_broker_listens(config.brokers)
+    if not reachable:
+        return ConnectionError(
+            f"no Kafka broker answered at {brokers} within {waited} ms: "
+            "is it running, and are brokers / security_protocol right?",
+            cause=exc,
+        )
     # kafka-python often sees only the broker hanging up after a rejected SASL PLAIN
-    # login: a connection that was accepted, then closed, with nothing refused.
-    hung_up = sasl and "refused" not in text and ("disconnected" in text or "lost" in text)
-    if auth_failed or hung_up:
+    # login: a connection the broker accepted, then closed.
+    if auth_failed or (sasl and hung_up):
         user = config.sasl_username or ""
         return ConnectionError(
             f"SASL {config.sasl_mechanism} authentication failed for user {user!r} at "
@@ -166,13 +192,30 @@ def _explain(
         return ConnectionError(
             f"{brokers} expects TLS: set security_protocol to SSL or SASL_SSL", cause=exc
         )
-    if "refused" in text or "unable to bootstrap" in text or "connect" in text:
+    if "unable to bootstrap" in text or "connect" in text:
         return ConnectionError(
-            f"no Kafka broker answered at {brokers} within {waited} ms: "
-            "is it running, and are brokers / security_protocol right?",
+            f"a broker at {brokers} takes connections but the Kafka client could not "
+            f"talk to it within {waited} ms: check security_protocol (and the listener)",
             cause=exc,
         )
     return map_error(exc)
+
+
+def _any_broker_listens(brokers: Sequence[str], budget: float = 1.0) -> bool:
+    """True if any bootstrap address accepts a TCP connection (nothing is sent), asked
+    within ``budget`` seconds in all."""
+    deadline = time.monotonic() + budget
+    for address in brokers:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        host, _, port = address.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "localhost", int(port)), remaining):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def map_error(exc: BaseException) -> SentinelError:

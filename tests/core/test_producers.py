@@ -103,7 +103,7 @@ def test_explain_bad_credentials_names_the_user_never_the_password() -> None:
         (ke.KafkaTimeoutError(), ["Authentication failed for user alice"]),
         (ae.KafkaError("SaslAuthenticationFailed: Invalid credentials"), []),
     ):
-        error = _explain(exc, logged, config)
+        error = _explain(exc, logged, config, reachable=True)
         assert isinstance(error, ConnectionError)
         text = str(error)
         assert "SCRAM-SHA-512" in text and "'alice'" in text and "hunter2" not in text
@@ -111,11 +111,34 @@ def test_explain_bad_credentials_names_the_user_never_the_password() -> None:
 
 
 def test_explain_tls_expected_on_a_plaintext_config() -> None:
-    error = _explain(ke.KafkaConnectionError("ssl handshake"), [], CONFIG)
+    error = _explain(ke.KafkaConnectionError("ssl handshake"), [], CONFIG, reachable=True)
     assert isinstance(error, ConnectionError)
     assert "security_protocol" in str(error) and "SSL" in str(error)
     tls = SentinelConfig(brokers=["k:9094"], security_protocol="SSL")
-    assert "expects TLS" not in str(_explain(ke.KafkaConnectionError("ssl eof"), [], tls))
+    explained = _explain(ke.KafkaConnectionError("ssl eof"), [], tls, reachable=True)
+    assert "expects TLS" not in str(explained)
+
+
+def test_explain_asks_the_network_whether_a_broker_listens() -> None:
+    # Shared client logs may mention another producer's refused connection: the answer
+    # comes from a TCP probe of the configured brokers instead.
+    sasl = SentinelConfig(
+        brokers=["127.0.0.1:1"],
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="PLAIN",
+        sasl_username="alice",
+        sasl_password="hunter2",
+    )
+    timeout = ke.KafkaTimeoutError("Unable to bootstrap")
+    closed = _explain(timeout, ["Connection lost: socket disconnected"], sasl)
+    assert "no Kafka broker answered at 127.0.0.1:1" in str(closed)
+    up = _explain(
+        timeout,
+        ["Connection failed: 111 ECONNREFUSED", "socket disconnected"],
+        sasl,
+        reachable=True,
+    )
+    assert "authentication failed for user 'alice'" in str(up)
 
 
 def test_explain_nobody_answering() -> None:
