@@ -30,17 +30,7 @@ from ._ids import new_event_id
 from ._log import warn_once
 from ._producers import is_permanent, needs_new_producer
 from ._queue import EventQueue
-from ._sender import (
-    AcquireReplay,
-    CloseSpool,
-    IORequest,
-    ReleaseReplay,
-    Sender,
-    SpoolAppend,
-    SpoolCount,
-    SpoolDelete,
-    SpoolRead,
-)
+from ._sender import IORequest, Sender, spool_io
 from ._spool import Spool, default_spool_dir
 from ._stats import ClientStats, DropReason, Stats
 from .config import SentinelConfig
@@ -285,20 +275,5 @@ class BaseClient:
 
     def _io_sync(self, request: IORequest) -> Any:
         """The spool requests of a sender step, done with blocking calls."""
-        spool = self._spool
-        assert spool is not None
-        if isinstance(request, SpoolAppend):
-            return spool.append([(r.event_id, r.topic, r.payload) for r in request.records])
-        if isinstance(request, SpoolDelete):
-            return spool.delete(request.seqs)
-        if isinstance(request, SpoolRead):
-            return spool.read(request.after, request.limit)
-        if isinstance(request, SpoolCount):
-            return spool.totals()[0]
-        if isinstance(request, AcquireReplay):
-            return spool.acquire_replay()
-        if isinstance(request, ReleaseReplay):
-            return spool.release_replay()
-        if isinstance(request, CloseSpool):
-            return spool.close()
-        raise AssertionError(f"not a spool request: {request!r}")
+        assert self._spool is not None
+        return spool_io(self._spool, request)

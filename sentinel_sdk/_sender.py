@@ -11,17 +11,17 @@ sends results back with ``gen.send(result)`` and failures with
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
 from ._delivery import BATCH, REPLAY_WINDOW, DeliveryCore, Record, State
 from ._log import warn_once
 from ._producers import is_permanent
-from ._spool import SpoolRow
+from ._spool import Spool, SpoolRow
 from ._stats import DropReason
 
-__all__ = ["IORequest", "Sender", "Step"]
+__all__ = ["IORequest", "Sender", "Step", "drive", "spool_io"]
 
 CYCLE_BUDGET_S = 0.05
 """Longest one cycle spends on fresh events before it books acknowledgements again."""
@@ -105,6 +105,48 @@ IORequest = (
     | CloseSpool
 )
 Step = Generator[IORequest, Any, None]
+
+
+def drive(step: Step, io: Callable[[IORequest], Any], *, yield_every: int = 0) -> None:
+    """Run a step with blocking I/O: ``io(request)``'s result is sent back into the step,
+    its exception thrown into it. With ``yield_every``, the GIL is released every that
+    many requests (``time.sleep(0)``) so that a waiting app thread need not wait out the
+    interpreter's 5 ms switch interval: the sender is the one that can wait."""
+    result: Any = None
+    error: BaseException | None = None
+    done = 0
+    while True:
+        try:
+            request = step.send(result) if error is None else step.throw(error)
+        except StopIteration:
+            return
+        result, error = None, None
+        try:
+            result = io(request)
+        except Exception as exc:
+            error = exc
+        done += 1
+        if yield_every and not done % yield_every:
+            time.sleep(0)
+
+
+def spool_io(spool: Spool, request: IORequest) -> Any:
+    """Do one spool request with blocking calls; returns what the step expects."""
+    if isinstance(request, SpoolAppend):
+        return spool.append([(r.event_id, r.topic, r.payload) for r in request.records])
+    if isinstance(request, SpoolDelete):
+        return spool.delete(request.seqs)
+    if isinstance(request, SpoolRead):
+        return spool.read(request.after, request.limit)
+    if isinstance(request, SpoolCount):
+        return spool.totals()[0]
+    if isinstance(request, AcquireReplay):
+        return spool.acquire_replay()
+    if isinstance(request, ReleaseReplay):
+        return spool.release_replay()
+    if isinstance(request, CloseSpool):
+        return spool.close()
+    raise AssertionError(f"not a spool request: {request!r}")
 
 
 class Sender:

@@ -24,9 +24,9 @@ from typing_extensions import Self, Unpack
 from ._base import BaseClient
 from ._capture import TrackFields
 from ._delivery import Record
-from ._log import capture_internal_exceptions, warn_once
+from ._log import capture_internal_exceptions
 from ._producers import AsyncProducer, map_error
-from ._sender import CloseProducer, IORequest, Produce, Sender, StartConnect, Step
+from ._sender import CloseProducer, IORequest, Produce, Sender, StartConnect, Step, drive
 from ._spool import _leaked
 from .client import _test_event
 from .events import TelemetryEvent
@@ -276,21 +276,13 @@ class AsyncSentinelClient(BaseClient):
             return  # the loop outlives the interpreter's exit hooks: nothing safe to do
         self._closed = True
         self._stopping = True
-        step = self._sender.shutdown()
-        result: Any = None
-        while True:
-            try:
-                request = step.send(result)
-            except StopIteration:
-                break
-            result = None
+
+        def io(request: IORequest) -> Any:
             if isinstance(request, (Produce, StartConnect, CloseProducer)):
-                continue  # no loop to do network I/O on
-            try:
-                result = self._io_sync(request)
-            except Exception as exc:
-                warn_once("exit-spool", "sentinel_sdk: spooling at exit failed: %r", exc)
-                return
+                return None  # no loop to do network I/O on
+            return self._io_sync(request)
+
+        drive(self._sender.shutdown(), io)
         if self._spool is not None and self._spool.totals()[0]:
             from .client import SentinelClient
 

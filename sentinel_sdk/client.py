@@ -22,7 +22,7 @@ from ._capture import TrackFields
 from ._delivery import Record
 from ._log import capture_internal_exceptions
 from ._producers import SyncProducer, map_error
-from ._sender import CloseProducer, IORequest, Produce, StartConnect, Step
+from ._sender import CloseProducer, IORequest, Produce, StartConnect, Step, drive
 from ._spool import _leaked
 from .events import TelemetryEvent
 from .exceptions import SentinelError
@@ -210,25 +210,7 @@ class SentinelClient(BaseClient):
 
     def _drive(self, step: Step) -> None:
         """Run one sender step, doing each I/O request it yields."""
-        result: Any = None
-        error: BaseException | None = None
-        done = 0
-        while True:
-            try:
-                request = step.send(result) if error is None else step.throw(error)
-            except StopIteration:
-                return
-            result, error = None, None
-            try:
-                result = self._io(request)
-            except Exception as exc:
-                error = exc
-            done += 1
-            if not done % _YIELD_EVERY:
-                # Let a waiting app thread have the GIL now rather than force it to wait
-                # for the interpreter's 5 ms switch interval: the sender is the one that
-                # can wait.
-                time.sleep(0)
+        drive(step, self._io, yield_every=_YIELD_EVERY)
 
     def _io(self, request: IORequest) -> Any:
         if type(request) is Produce:

@@ -29,17 +29,16 @@ from sentinel_sdk._sender import (
     SPOOL_RECHECK_S,
     AcquireReplay,
     CloseProducer,
-    CloseSpool,
     IORequest,
     Produce,
-    ReleaseReplay,
     Sender,
     SpoolAppend,
-    SpoolCount,
     SpoolDelete,
     SpoolRead,
     StartConnect,
     Step,
+    drive,
+    spool_io,
 )
 from sentinel_sdk._spool import Spool
 from sentinel_sdk._stats import DropReason, Stats
@@ -136,39 +135,14 @@ class Harness:
             return None
         spool = self.spool
         assert spool is not None, f"spool request without a spool: {request!r}"
-        if isinstance(request, SpoolAppend):
-            if self.spool_error is not None:
-                raise self.spool_error
-            return spool.append([(r.event_id, r.topic, r.payload) for r in request.records])
-        if isinstance(request, SpoolDelete):
-            return spool.delete(request.seqs)
-        if isinstance(request, SpoolRead):
-            return spool.read(request.after, request.limit)
-        if isinstance(request, SpoolCount):
-            return spool.totals()[0]
-        if isinstance(request, AcquireReplay):
-            return spool.acquire_replay()
-        if isinstance(request, ReleaseReplay):
-            return spool.release_replay()
-        if isinstance(request, CloseSpool):
-            return spool.close()
-        raise AssertionError(request)
+        if isinstance(request, SpoolAppend) and self.spool_error is not None:
+            raise self.spool_error
+        return spool_io(spool, request)
 
     def run(self, step: Step) -> list[IORequest]:
-        """``SentinelClient._drive``, recording the requests of this step."""
+        """The clients' ``drive``, recording the requests of this step."""
         start = len(self.requests)
-        result: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                request = step.send(result) if error is None else step.throw(error)
-            except StopIteration:
-                break
-            result, error = None, None
-            try:
-                result = self.io(request)
-            except Exception as exc:
-                error = exc
+        drive(step, self.io)
         self.check_books()
         return self.requests[start:]
 
