@@ -18,9 +18,11 @@ from typing_extensions import Unpack
 from . import _runtime
 from ._capture import (
     DEFERRED_SIZE,
+    Captured,
     Deferred,
     TrackFields,
     build_event,
+    capture_quickly,
     estimate_size,
     prepare_sent_event,
     sampled,
@@ -73,7 +75,7 @@ class BaseClient:
         self._closed = False
         self._pid = os.getpid()
         self._stats = Stats()
-        self._queue: EventQueue[TelemetryEvent | Deferred] = EventQueue(
+        self._queue: EventQueue[TelemetryEvent | Captured | Deferred] = EventQueue(
             self.config.max_queue_size, self.config.max_queue_bytes, self._wake
         )
         self._spool: Spool | None = None
@@ -108,21 +110,23 @@ class BaseClient:
         """
         return self._track(fields)
 
-    def _track(self, fields: Mapping[str, Any]) -> str:
+    def _track(self, fields: TrackFields) -> str:
+        """``track()``: ``fields`` is the caller's own ``**kwargs`` dict (it may be kept)."""
         if not self._enabled:
             return new_event_id()
-        event, size = build_event(self.config, fields)
-        if (
-            self._sample_rate < 1.0
-            or self._closed
-            or not self._started
-            or self._pid != _getpid()
-            or not self._queue.put(event, size)
-        ):
-            # The rare cases (sampling, closed, first event, forked, full) in full:
-            # the common one above is this hot path's only cost after building.
-            return self._enqueue(event, size)
-        return event.event_id
+        item: TelemetryEvent | Captured
+        quick = capture_quickly(self.config, fields)
+        if quick is None:  # an unusual shape: built (and any mistake raised) right here
+            item, size = build_event(self.config, fields)
+        else:  # checked here, built on the sender
+            item, size = quick
+        if self._sample_rate < 1.0 or self._closed or not self._started or self._pid != _getpid():
+            # The rare cases (sampling, closed, first event, forked) in full: the
+            # common one below is this hot path's only cost after checking.
+            return self._enqueue(item, size)
+        if not self._queue.put(item, size):
+            self._queue_full()
+        return item.event_id
 
     def send_nowait(self, event: TelemetryEvent) -> str:
         """Queue an event built elsewhere (e.g. with ``TelemetryEventBuilder``); returns its id.
@@ -179,15 +183,15 @@ class BaseClient:
             return
         self._admit(item, DEFERRED_SIZE)
 
-    def _enqueue(self, event: TelemetryEvent, size: int) -> str:
+    def _enqueue(self, item: TelemetryEvent | Captured, size: int) -> str:
         rate = self._sample_rate
-        if rate < 1.0 and not sampled(rate, event.trace_id, event.event_id):
+        if rate < 1.0 and not sampled(rate, item.trace_id, item.event_id):
             self._stats.sample_out()
-            return event.event_id
-        self._admit(event, size)
-        return event.event_id
+            return item.event_id
+        self._admit(item, size)
+        return item.event_id
 
-    def _admit(self, item: TelemetryEvent | Deferred, size: int) -> None:
+    def _admit(self, item: TelemetryEvent | Captured | Deferred, size: int) -> None:
         """Queue a sampled-in item, or count why it could not be."""
         if self._pid != _getpid():
             _runtime.after_fork_in_child()
@@ -198,17 +202,21 @@ class BaseClient:
         if not self._started:
             self._ensure_started()
         if not self._queue.put(item, size):
-            # Memory is full: because the broker is down and there is no spool to
-            # spill to, or because events come faster than they can be delivered.
-            outage = self._spool is None and self._core.state is State.DOWN
-            self._stats.drop(DropReason.SPOOL_DISABLED if outage else DropReason.QUEUE_FULL)
-            warn_once(
-                "queue-full",
-                "sentinel_sdk: the in-memory queue is full "
-                "(max_queue_size=%d, max_queue_bytes=%d); dropping events (counted)",
-                self.config.max_queue_size,
-                self.config.max_queue_bytes,
-            )
+            self._queue_full()
+
+    def _queue_full(self) -> None:
+        """Count an item the queue had no room for."""
+        # Memory is full: because the broker is down and there is no spool to
+        # spill to, or because events come faster than they can be delivered.
+        outage = self._spool is None and self._core.state is State.DOWN
+        self._stats.drop(DropReason.SPOOL_DISABLED if outage else DropReason.QUEUE_FULL)
+        warn_once(
+            "queue-full",
+            "sentinel_sdk: the in-memory queue is full "
+            "(max_queue_size=%d, max_queue_bytes=%d); dropping events (counted)",
+            self.config.max_queue_size,
+            self.config.max_queue_bytes,
+        )
 
     # -- counters --------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, TypedDict
 
 from . import _validation as v
-from ._ids import new_event_id, new_span_id
+from ._ids import new_event_id, new_span_id, take_event_id
 from ._validation import MAX_TOKENS, coerce_metadata
 from .config import SentinelConfig
 from .events import PromptInfo, ResponseInfo, TelemetryEvent
@@ -24,9 +24,11 @@ from .scope import trace_context
 
 __all__ = [
     "DEFERRED_SIZE",
+    "Captured",
     "Deferred",
     "TrackFields",
     "build_event",
+    "capture_quickly",
     "estimate_size",
     "prepare_sent_event",
     "sampled",
@@ -88,6 +90,7 @@ def build_event(
     fields: Mapping[str, Any],
     context: tuple[str | None, str | None, dict[str, str] | None] | None = None,
     when: float | None = None,
+    minted_id: str | None = None,
 ) -> tuple[TelemetryEvent, int]:
     """A validated event from ``track()`` keyword arguments, with the request scope merged,
     and its memory estimate (see ``estimate_size``).
@@ -160,7 +163,10 @@ def build_event(
     given_span = get("span_id")
     event.span_id = span_id if given_span is None else v.check_str(given_span, "span_id")
     event_id = get("event_id")
-    event.event_id = new_event_id() if event_id is None else v.check_event_id(event_id)
+    if event_id is not None:
+        event.event_id = v.check_event_id(event_id)
+    else:
+        event.event_id = new_event_id() if minted_id is None else minted_id
     timestamp = get("timestamp")
     if timestamp is not None:
         event.timestamp = v.check_timestamp(timestamp)
@@ -251,6 +257,118 @@ def _response(
     return response
 
 
+_QUICK_FIELDS = frozenset(
+    {
+        "model",
+        "prompt",
+        "response",
+        "prompt_tokens",
+        "response_tokens",
+        "finish_reason",
+        "latency_ms",
+        "cost_usd",
+        "metadata",
+    }
+)
+
+
+class Captured:
+    """A ``track()`` call checked on the caller's thread and built on the sender.
+
+    Made by ``capture_quickly`` only for fields whose every value has passed the checks
+    ``build_event`` makes, so building it later cannot fail and gives the event the
+    caller would have got at once; the request context, the time and the event id are
+    taken when it is made, on the caller's thread.
+    """
+
+    __slots__ = ("context", "event_id", "fields", "timestamp")
+
+    def __init__(
+        self,
+        fields: TrackFields,
+        context: tuple[str | None, str | None, dict[str, str] | None],
+        event_id: str,
+    ) -> None:
+        self.fields = fields
+        self.context = context
+        self.event_id = event_id
+        self.timestamp = _time()
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace id the event will have (for sampling)."""
+        return self.context[0]
+
+    def event(self, config: SentinelConfig) -> TelemetryEvent:
+        """The event, exactly as ``build_event`` would have made it on the caller."""
+        return build_event(config, self.fields, self.context, self.timestamp, self.event_id)[0]
+
+
+def capture_quickly(config: SentinelConfig, fields: TrackFields) -> tuple[Captured, int] | None:
+    """``track()``'s fast path: a ``Captured`` and its memory estimate, or ``None``.
+
+    Accepts only the common shape (known fields of their exact types, ASCII texts within
+    ``max_text_length``, string metadata), checked here as strictly as ``build_event``
+    checks them; anything else (``None``) takes ``build_event`` on the caller, which
+    raises the precise ``ValidationError``. ``fields`` must be the caller's own
+    ``**kwargs`` dict: it is kept, with its metadata copied.
+    """
+    if not fields.keys() <= _QUICK_FIELDS:
+        return None
+    get = fields.get
+    model = get("model")
+    prompt = get("prompt", "")
+    response = get("response", "")
+    if (
+        type(model) is not str
+        or not model
+        or not model.isascii()
+        or type(prompt) is not str
+        or type(response) is not str
+        or not prompt.isascii()
+        or not response.isascii()
+    ):
+        return None
+    limit = config.max_text_length
+    if len(prompt) > limit or len(response) > limit:
+        return None
+    tokens = get("prompt_tokens")
+    if tokens is not None and (type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS):
+        return None
+    tokens = get("response_tokens")
+    if tokens is not None and (type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS):
+        return None
+    number = get("latency_ms")
+    if number is not None and (type(number) is not float or not 0.0 <= number < _INF):
+        return None
+    number = get("cost_usd")
+    if number is not None and (type(number) is not float or not 0.0 <= number < _INF):
+        return None
+    finish = get("finish_reason")
+    if finish is not None and (type(finish) is not str or not finish.isascii()):
+        return None
+    size = _BASE_SIZE + 3 * (len(prompt) + len(response))
+    metadata = get("metadata")
+    if metadata is not None:
+        if type(metadata) is not dict:
+            return None
+        for key, value in metadata.items():
+            if type(key) is not str or type(value) is not str:
+                return None
+            if not (key.isascii() and value.isascii()):
+                return None
+            size += _ENTRY_SIZE + 3 * len(value)
+        fields["metadata"] = metadata.copy()  # the caller may change its dict afterwards
+    trace_id, span_id, scope = trace_context()
+    scope_metadata = None
+    if scope is not None:
+        # Read now, on the request's thread: by the time the sender builds the event
+        # the request may be over (as for ``Deferred``).
+        scope_metadata = dict(scope.metadata)
+        size += (_ENTRY_SIZE + 3 * 64) * len(scope_metadata)
+    return Captured(fields, (trace_id, span_id, scope_metadata), take_event_id()), size
+
+
 class Deferred:
     """An event to be built on the sender: ``build(*args)`` returns its ``track()`` fields.
 
@@ -268,6 +386,11 @@ class Deferred:
         # builds the event the request may be over (and its route no longer readable).
         self.context = (trace_id, span_id, None if scope is None else dict(scope.metadata))
         self.timestamp = _time()  # a float now; the datetime is made on the sender
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace id the event will have (for sampling)."""
+        return self.context[0]
 
     def event(self, config: SentinelConfig) -> TelemetryEvent:
         """Build and validate the event (raises whatever ``build`` or validation raises)."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from ._capture import Deferred
+from ._capture import Captured, Deferred
 from ._log import warn_once
 from ._stats import DropReason, Stats
 from .events import TelemetryEvent
@@ -90,7 +90,7 @@ class DeliveryCore:
         self,
         config: SentinelConfig,
         stats: Stats,
-        queue: EventQueue[TelemetryEvent | Deferred],
+        queue: EventQueue[TelemetryEvent | Captured | Deferred],
         *,
         spool_enabled: bool,
         fill_cost: Callable[[TelemetryEvent], None] | None,
@@ -122,14 +122,16 @@ class DeliveryCore:
 
     # -- preparing ---------------------------------------------------------------------
 
-    def prepare(self, items: Sequence[tuple[TelemetryEvent | Deferred, int]]) -> list[Record]:
+    def prepare(
+        self, items: Sequence[tuple[TelemetryEvent | Captured | Deferred, int]]
+    ) -> list[Record]:
         """Build deferred events, hook, validate, price and serialize; events dropped on
         the way are booked."""
         config, stats = self.config, self.stats
         before_send = config.before_send
         records: list[Record] = []
         for item, size in items:
-            if type(item) is Deferred:
+            if not isinstance(item, TelemetryEvent):  # built here, on the sender
                 try:
                     event = item.event(config)
                 except Exception as exc:
@@ -138,7 +140,7 @@ class DeliveryCore:
                     warn_once("deferred", "sentinel_sdk: could not build an event: %r", exc)
                     continue
             else:
-                event = item  # type: ignore[assignment]
+                event = item
             if before_send is not None:
                 try:
                     result = before_send(event)

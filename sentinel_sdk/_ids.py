@@ -6,6 +6,11 @@ matters because an event id is minted on the caller's thread for every
 private Mersenne Twister seeded from ``os.urandom``: private, so an app calling
 ``random.seed(42)`` cannot make two runs mint the same ids, and reseeded in a
 forked child, so parent and child never share a sequence.
+
+``take_event_id`` is cheaper still on the caller's thread (~0.05 µs): it pops an
+id the sender minted ahead of time (``refill_event_ids``, in its idle moments)
+and mints one itself only when that pool is empty. A forked child empties the
+pool, so it never hands out an id its parent holds too.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ import os
 import random
 import re
 
-__all__ = ["is_span_id", "is_trace_id", "new_event_id", "new_span_id", "new_trace_id"]
+__all__ = [
+    "is_span_id",
+    "is_trace_id",
+    "new_event_id",
+    "new_span_id",
+    "new_trace_id",
+    "refill_event_ids",
+    "take_event_id",
+]
 
 _urandom = os.urandom
 _rng = random.Random(_urandom(32))
@@ -24,8 +37,15 @@ _UUID_CLEAR = 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF
 _UUID_SET = 0x00000000_0000_4000_8000_000000000000
 
 
+_POOL_SIZE = 2048
+_REFILL_CHUNK = 128
+_pool: list[str] = []
+_pool_pop = _pool.pop
+
+
 def _reseed() -> None:
     _rng.seed(_urandom(32))
+    _pool.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -38,6 +58,21 @@ def new_event_id() -> str:
     """A random RFC 4122 version-4 UUID in canonical lowercase form."""
     h = "%032x" % ((_getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def take_event_id() -> str:
+    """``new_event_id()``, from the pool when it holds one (list.pop is atomic)."""
+    try:
+        return _pool_pop()
+    except IndexError:
+        return new_event_id()
+
+
+def refill_event_ids() -> None:
+    """Mint up to one chunk of ids into the pool (the sender calls this each pass)."""
+    missing = _POOL_SIZE - len(_pool)
+    if missing > 0:
+        _pool.extend([new_event_id() for _ in range(min(missing, _REFILL_CHUNK))])
 
 
 def new_trace_id() -> str:

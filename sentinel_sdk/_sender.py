@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._delivery import BATCH, REPLAY_WINDOW, DeliveryCore, Record, State
+from ._ids import refill_event_ids
 from ._log import warn_once
 from ._producers import is_permanent
 from ._spool import Spool, SpoolRow
@@ -253,6 +254,8 @@ class Sender:
             yield from self._probe()
         elif self.producer_ready and core.wants_replay():
             yield from self._replay()
+        if not queue.waiting:  # idle: mint ids for track() to take (_ids.take_event_id)
+            refill_event_ids()
 
     def shutdown(self) -> Step:
         """Last steps: close the producer (in-flight events get a last moment), then put

@@ -184,6 +184,14 @@ class AsyncSentinelClient(BaseClient):
         self._loop_thread = threading.get_ident()
         self._wake_event = asyncio.Event()
         self._task = loop.create_task(self._run(), name="sentinel-sdk-sender")
+        # While the task runs, track() takes the queue-only fast path; once it ends
+        # (its loop closed, or cancelled before it ran) every capture comes back here.
+        self._started = True
+        self._task.add_done_callback(self._sender_ended)
+
+    def _sender_ended(self, task: asyncio.Task[None]) -> None:
+        if task is self._task:
+            self._started = False
 
     async def _run(self) -> None:
         sender = self._sender
@@ -211,6 +219,7 @@ class AsyncSentinelClient(BaseClient):
             # everything goes to the spool below, and the exit hook delivers it.
             self._spooled_on_cancel = True
         finally:
+            self._started = False  # no fast path from now on: see _ensure_started
             with capture_internal_exceptions("sender shutdown"):
                 await self._drive(sender.shutdown())
 
@@ -306,6 +315,7 @@ class AsyncSentinelClient(BaseClient):
         self._loop = None
         self._loop_thread = 0
         self._task = None
+        self._started = False
         self._wake_event = None
         self._stopping = False
         self._executor = None

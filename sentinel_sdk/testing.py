@@ -51,7 +51,7 @@ from typing import Any
 from typing_extensions import Self, Unpack
 
 from ._base import BaseClient
-from ._capture import Deferred, TrackFields
+from ._capture import Captured, Deferred, TrackFields
 from ._delivery import BATCH
 from ._runtime import set_client
 from .config import SentinelConfig
@@ -145,7 +145,7 @@ class InMemoryClient(BaseClient):
 
     # -- where SentinelClient hands events to Kafka, this appends them ---------------------
 
-    def _admit(self, item: TelemetryEvent | Deferred, size: int) -> None:
+    def _admit(self, item: TelemetryEvent | Captured | Deferred, size: int) -> None:
         super()._admit(item, size)
         self._deliver()
 
