@@ -20,7 +20,7 @@ from ._validation import MAX_TOKENS, coerce_metadata
 from .config import SentinelConfig
 from .events import PromptInfo, ResponseInfo, TelemetryEvent
 from .exceptions import ValidationError
-from .scope import trace_context
+from .scope import capture_context, trace_context
 
 __all__ = [
     "DEFERRED_SIZE",
@@ -359,14 +359,10 @@ def capture_quickly(config: SentinelConfig, fields: TrackFields) -> tuple[Captur
                 return None
             size += _ENTRY_SIZE + 3 * len(value)
         fields["metadata"] = metadata.copy()  # the caller may change its dict afterwards
-    trace_id, span_id, scope = trace_context()
-    scope_metadata = None
-    if scope is not None:
-        # Read now, on the request's thread: by the time the sender builds the event
-        # the request may be over (as for ``Deferred``).
-        scope_metadata = dict(scope.metadata)
-        size += (_ENTRY_SIZE + 3 * 64) * len(scope_metadata)
-    return Captured(fields, (trace_id, span_id, scope_metadata), take_event_id()), size
+    context = capture_context()
+    if context[2] is not None:
+        size += (_ENTRY_SIZE + 3 * 64) * len(context[2])
+    return Captured(fields, context, take_event_id()), size
 
 
 class Deferred:
@@ -381,10 +377,7 @@ class Deferred:
     def __init__(self, build: Callable[..., Mapping[str, Any]], args: tuple[Any, ...]) -> None:
         self.build = build
         self.args = args
-        trace_id, span_id, scope = trace_context()
-        # The request's metadata is read now, on its own thread: by the time the sender
-        # builds the event the request may be over (and its route no longer readable).
-        self.context = (trace_id, span_id, None if scope is None else dict(scope.metadata))
+        self.context = capture_context()
         self.timestamp = _time()  # a float now; the datetime is made on the sender
 
     @property

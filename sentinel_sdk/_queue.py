@@ -71,11 +71,21 @@ class EventQueue(Generic[T]):
             self._items.extendleft(reversed(items))
 
     def take(self, limit: int) -> list[tuple[T, int]]:
-        """Remove and return up to ``limit`` waiting items; they stay in the budget."""
-        items = self._items
-        with self._lock:
-            n = min(limit, len(items))
-            return [items.popleft() for _ in range(n)]
+        """Remove and return up to ``limit`` waiting items; they stay in the budget.
+
+        Takes no lock: ``deque`` appends and pops are atomic, ``put`` only appends on the
+        right, and one consumer takes at a time (the sender). A lock held across this
+        loop could be held while the thread is switched out, and a ``put`` meeting it
+        would wait for the sender's next GIL slice: milliseconds on the caller's thread.
+        """
+        pop = self._items.popleft
+        taken: list[tuple[T, int]] = []
+        for _ in range(min(limit, len(self._items))):
+            try:
+                taken.append(pop())
+            except IndexError:  # emptied by another consumer (a flush racing a close)
+                break
+        return taken
 
     def release(self, count: int, size: int) -> None:
         """Give budget back once items are acknowledged, spooled or dropped."""

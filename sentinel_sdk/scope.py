@@ -224,10 +224,15 @@ def set_user(user_id: str | None) -> None:
 
 _otel_get_span: Callable[[], Any] | None = None
 _otel_checked = False
+# OpenTelemetry's own context variable and span key, when its runtime context is the
+# standard contextvars one: "is a span active?" is then one ContextVar and one dict
+# lookup instead of six Python calls through its API (most captures have no span).
+_otel_context: ContextVar[Any] | None = None
+_otel_span_key: str | None = None
 
 
 def _otel_span_getter() -> Callable[[], Any] | None:
-    global _otel_get_span, _otel_checked
+    global _otel_get_span, _otel_checked, _otel_context, _otel_span_key
     if not _otel_checked:
         _otel_checked = True
         try:
@@ -236,7 +241,58 @@ def _otel_span_getter() -> Callable[[], Any] | None:
             _otel_get_span = otel_trace.get_current_span
         except Exception:  # not installed, or broken: no OTel ids
             _otel_get_span = None
+            return None
+        try:
+            from opentelemetry import context as otel_context
+            from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
+            from opentelemetry.trace.propagation import _SPAN_KEY
+
+            runtime = otel_context._RUNTIME_CONTEXT
+            variable = getattr(runtime, "_current_context", None)
+            if (
+                type(runtime) is ContextVarsRuntimeContext
+                and isinstance(variable, ContextVar)
+                and isinstance(_SPAN_KEY, str)
+                and isinstance(variable.get(), dict)
+            ):
+                _otel_context, _otel_span_key = variable, _SPAN_KEY
+        except Exception:  # another OTel layout: its public API is used as is
+            _otel_context = _otel_span_key = None
     return _otel_get_span
+
+
+def _otel_ids() -> tuple[str, str] | None:
+    """The active OpenTelemetry span's ``(trace_id, span_id)``, if there is one."""
+    get_span = _otel_span_getter()
+    if get_span is None:
+        return None
+    variable = _otel_context
+    if variable is not None and variable.get().get(_otel_span_key) is None:
+        return None  # no span in the current OTel context
+    try:
+        ctx = get_span().get_span_context()
+        if ctx.is_valid:
+            return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}"
+    except Exception:
+        pass
+    return None
+
+
+_NO_CONTEXT: tuple[None, None, None] = (None, None, None)
+
+
+def capture_context() -> tuple[str | None, str | None, dict[str, str] | None]:
+    """``(trace_id, span_id, scope metadata)`` of an event captured now, to build later.
+
+    Like ``trace_context``, with the request's metadata copied now, on the request's own
+    thread: by the time the sender builds the event the request may be over (and its
+    route no longer readable).
+    """
+    scope = _current.get()
+    if scope is not None:
+        return scope.trace_id, new_span_id(), dict(scope.metadata)
+    ids = _otel_ids()
+    return _NO_CONTEXT if ids is None else (ids[0], ids[1], None)
 
 
 def trace_context() -> tuple[str | None, str | None, RequestScope | None]:
@@ -248,12 +304,5 @@ def trace_context() -> tuple[str | None, str | None, RequestScope | None]:
     scope = _current.get()
     if scope is not None:
         return scope.trace_id, new_span_id(), scope
-    get_span = _otel_span_getter()
-    if get_span is not None:
-        try:
-            ctx = get_span().get_span_context()
-            if ctx.is_valid:
-                return f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", None
-        except Exception:
-            pass
-    return None, None, None
+    ids = _otel_ids()
+    return _NO_CONTEXT if ids is None else (ids[0], ids[1], None)

@@ -44,15 +44,15 @@ _LANGCHAIN_KEYS = frozenset({"ls_", "lc_"})
 
 
 class Run:
-    """What is known of a run between its start and its end (references only)."""
+    """What is known of a run between its start and its end (references only: the start
+    callback does no more than store them; they are read on the sender)."""
 
     __slots__ = (
         "first_chunk",
         "first_token",
         "kind",
+        "kwargs",
         "metadata",
-        "name",
-        "params",
         "parent_run_id",
         "prompts",
         "serialized",
@@ -72,15 +72,31 @@ class Run:
     ) -> None:
         self.started = time.perf_counter()
         self.kind = kind
-        self.prompts = prompts
+        self.prompts = prompts  # chat: LangChain's list of message lists; llm: strings
         self.serialized = serialized
         self.parent_run_id = parent_run_id
         self.tags = tags
         self.metadata = metadata
-        self.params = kwargs.get("invocation_params")
-        self.name = kwargs.get("name")
+        self.kwargs = kwargs
         self.first_token: float | None = None
         self.first_chunk: float | None = None
+
+    @property
+    def params(self) -> Any:
+        """LangChain's ``invocation_params`` of the run."""
+        return self.kwargs.get("invocation_params")
+
+    @property
+    def name(self) -> Any:
+        """The run's name, when LangChain gave one."""
+        return self.kwargs.get("name")
+
+    def messages(self) -> list[Any]:
+        """A chat run's messages, the batches of a multi-prompt call in one list."""
+        batches = self.prompts
+        if len(batches) == 1:
+            return list(batches[0])
+        return [message for batch in batches for message in batch]
 
 
 def event_fields(
@@ -89,9 +105,10 @@ def event_fields(
     ended: float,
     response: Any,
     error: BaseException | None,
-    capture_content: bool,
+    capture_content: bool = True,
 ) -> dict[str, Any]:
-    """The ``track()`` fields of a finished (or failed) run."""
+    """The ``track()`` fields of a finished (or failed) run (texts left empty when
+    ``capture_content`` is False; the client strips them anyway)."""
     generations: Sequence[Any] = ()
     llm_output = None
     if response is not None:
@@ -136,7 +153,7 @@ def event_fields(
 
     if capture_content:
         if run.kind == "chat":
-            prompt = _render.render_messages(run.prompts)
+            prompt = _render.render_messages(run.messages())
         else:
             prompt = _render.render_prompts(run.prompts)
         output = _render.render_generations(generations) if generations else ""

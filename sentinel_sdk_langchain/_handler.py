@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
@@ -63,8 +62,11 @@ class SentinelHandler(BaseCallbackHandler):
         self._client = client
         self._max_runs = max_runs
         self._run_timeout = run_timeout
-        self._runs: OrderedDict[UUID, Run] = OrderedDict()
+        self._runs: dict[Any, Run] = {}  # insertion-ordered: oldest first
         self._lock = threading.Lock()
+        # Runs past run_timeout are looked for at most this often (a walk of the map).
+        self._sweep_every = min(1.0, run_timeout / 4)
+        self._next_sweep = time.perf_counter() + self._sweep_every
         self.evicted = 0
         """Runs given up without an end (never finished, or past ``run_timeout``)."""
 
@@ -114,11 +116,8 @@ class SentinelHandler(BaseCallbackHandler):
     ) -> None:
         """Remember the run (its messages are rendered when it ends)."""
         try:
-            prompts = (
-                messages[0] if len(messages) == 1 else [m for batch in messages for m in batch]
-            )
             self._add(
-                run_id, Run("chat", prompts, serialized, parent_run_id, tags, metadata, kwargs)
+                run_id, Run("chat", messages, serialized, parent_run_id, tags, metadata, kwargs)
             )
         except Exception as exc:
             _swallow("langchain on_chat_model_start", exc)
@@ -152,7 +151,7 @@ class SentinelHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Note when the first streamed chunk and the first non-empty token arrived."""
-        run = self._runs.get(run_id)
+        run = self._runs.get(run_id.int if type(run_id) is UUID else run_id)
         if run is not None and run.first_token is None:
             now = time.perf_counter()
             if run.first_chunk is None:
@@ -169,7 +168,7 @@ class SentinelHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """The same for ``stream_events(version="v3")``, which reports protocol events."""
-        run = self._runs.get(run_id)
+        run = self._runs.get(run_id.int if type(run_id) is UUID else run_id)
         if run is not None and run.first_token is None:
             now = time.perf_counter()
             if run.first_chunk is None:
@@ -214,22 +213,33 @@ class SentinelHandler(BaseCallbackHandler):
             _swallow("langchain on_llm_error", exc)
 
     # -- the run map ------------------------------------------------------------------
+    #
+    # A plain dict keyed by the run id's integer: setting and popping a key then runs no
+    # Python code (uuid.UUID hashes in Python), so each is atomic under the GIL and the
+    # hot path takes no lock. Only evictions, which walk the map, take the lock.
 
     def _add(self, run_id: UUID, run: Run) -> None:
         runs = self._runs
+        runs[run_id.int if type(run_id) is UUID else run_id] = run
+        if len(runs) > self._max_runs or run.started >= self._next_sweep:
+            self._evict(run.started)
+
+    def _evict(self, now: float) -> None:
+        """Give up on runs beyond ``max_runs`` (oldest first) and runs past ``run_timeout``."""
+        runs = self._runs
+        evicted = 0
         with self._lock:
-            runs[run_id] = run
-            evicted = 0
-            if len(runs) > self._max_runs:
-                runs.popitem(last=False)
-                evicted = 1
-            horizon = run.started - self._run_timeout
-            while evicted < 8 and runs:
-                oldest = next(iter(runs.values()))
-                if oldest.started >= horizon:
+            self._next_sweep = now + self._sweep_every
+            horizon = now - self._run_timeout
+            while runs:
+                try:
+                    key, oldest = next(iter(runs.items()))
+                except (RuntimeError, StopIteration):  # changed by another thread: next time
                     break
-                runs.popitem(last=False)
-                evicted += 1
+                if len(runs) <= self._max_runs and oldest.started >= horizon:
+                    break
+                if runs.pop(key, None) is not None:
+                    evicted += 1
             if not evicted:
                 return
             self.evicted += evicted
@@ -244,8 +254,7 @@ class SentinelHandler(BaseCallbackHandler):
         )
 
     def _pop(self, run_id: UUID) -> Run | None:
-        with self._lock:
-            return self._runs.pop(run_id, None)
+        return self._runs.pop(run_id.int if type(run_id) is UUID else run_id, None)
 
     # -- the event (built at the end of a run only) -----------------------------------
 
@@ -253,9 +262,9 @@ class SentinelHandler(BaseCallbackHandler):
         self, run_id: UUID, run: Run, ended: float, response: Any, error: BaseException | None
     ) -> None:
         client = self._client if self._client is not None else sentinel_sdk.current_client()
-        capture_content = getattr(getattr(client, "config", None), "capture_content", True)
-        # O(1) here: the fields are extracted and the event built on the client's sender.
-        client.track_later(event_fields, run_id, run, ended, response, error, capture_content)
+        # O(1) here: the fields are extracted and the event built on the client's sender
+        # (which also strips the texts when the client's capture_content is off).
+        client.track_later(event_fields, run_id, run, ended, response, error)
 
 
 def _swallow(where: str, exc: Exception) -> None:

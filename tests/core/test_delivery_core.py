@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from sentinel_sdk import SentinelConfig, TelemetryEvent, _delivery
-from sentinel_sdk._capture import Deferred, build_event
+from sentinel_sdk._capture import Captured, Deferred, build_event
 from sentinel_sdk._delivery import (
     BATCH,
     OVERFLOW_AT,
@@ -50,7 +50,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @dataclass
 class Books:
     core: DeliveryCore
-    queue: EventQueue[TelemetryEvent | Deferred]
+    queue: EventQueue[TelemetryEvent | Captured | Deferred]
     stats: Stats
     successes: list[TelemetryEvent] = field(default_factory=list)
     errors: list[tuple[TelemetryEvent, BaseException]] = field(default_factory=list)
@@ -91,7 +91,7 @@ def make(
         books.errors.append((event, exc))
 
     config = SentinelConfig(on_success=on_success, on_error=on_error, **options)
-    queue: EventQueue[TelemetryEvent | Deferred] = EventQueue(
+    queue: EventQueue[TelemetryEvent | Captured | Deferred] = EventQueue(
         config.max_queue_size, config.max_queue_bytes, lambda: None
     )
     core = DeliveryCore(

@@ -262,3 +262,31 @@ def test_trace_context_outside_a_scope_uses_the_active_opentelemetry_span() -> N
 def test_an_invalid_opentelemetry_span_gives_no_ids() -> None:
     with otel_trace.use_span(otel_trace.INVALID_SPAN):
         assert trace_context() == (None, None, None)
+
+
+def test_opentelemetry_span_lookup_takes_the_context_variable_shortcut() -> None:
+    # With OpenTelemetry's standard runtime context, "no active span" is answered from
+    # its context variable without calling its API; the answer is the API's own.
+    from sentinel_sdk import scope
+
+    trace_context()
+    assert scope._otel_context is not None
+    tracer = TracerProvider().get_tracer("tests.scope")
+    with tracer.start_as_current_span("op") as span:
+        ctx = span.get_span_context()
+        assert scope.capture_context() == (f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", None)
+    assert scope.capture_context() == (None, None, None)
+
+
+def test_captures_built_on_the_sender_carry_the_opentelemetry_ids() -> None:
+    from sentinel_sdk.testing import InMemoryClient
+
+    client = InMemoryClient(service_name="otel")
+    tracer = TracerProvider().get_tracer("tests.scope")
+    with tracer.start_as_current_span("op") as span:
+        ctx = span.get_span_context()
+        client.track(model="gpt-4o")  # the quick path: checked here, built later
+        client.track_later(lambda: {"model": "gpt-4o"})  # an integration's hand-off
+    ids = {(e.trace_id, e.span_id) for e in client.events}
+    assert ids == {(f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")}
+    assert len(client.events) == 2

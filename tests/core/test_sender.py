@@ -20,7 +20,7 @@ import pytest
 
 from sentinel_sdk import SentinelConfig, TelemetryEvent, _delivery, _sender
 from sentinel_sdk._base import BaseClient
-from sentinel_sdk._capture import Deferred, build_event
+from sentinel_sdk._capture import Captured, Deferred, build_event
 from sentinel_sdk._delivery import REPLAY_WINDOW, DeliveryCore, Record, State
 from sentinel_sdk._producers import is_permanent, needs_new_producer
 from sentinel_sdk._queue import EventQueue
@@ -83,7 +83,7 @@ class Harness:
             **options,
         )
         self.stats = Stats()
-        self.queue: EventQueue[TelemetryEvent | Deferred] = EventQueue(
+        self.queue: EventQueue[TelemetryEvent | Captured | Deferred] = EventQueue(
             self.config.max_queue_size, self.config.max_queue_bytes, lambda: None
         )
         self.spool = Spool(str(directory), self.config.spool_max_bytes) if spool else None
