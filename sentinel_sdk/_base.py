@@ -23,12 +23,13 @@ from ._capture import (
     TrackFields,
     build_event,
     capture_quickly,
+    check_quickly,
     estimate_size,
     prepare_sent_event,
     sampled,
 )
 from ._delivery import DeliveryCore, State
-from ._ids import new_event_id
+from ._ids import new_event_id, take_event_id
 from ._log import warn_once
 from ._producers import is_permanent, needs_new_producer
 from ._queue import EventQueue
@@ -115,12 +116,17 @@ class BaseClient:
         if not self._enabled:
             return new_event_id()
         item: TelemetryEvent | Captured
-        quick = capture_quickly(self.config, fields)
-        if quick is None:  # an unusual shape: built (and any mistake raised) right here
+        fast = self._sample_rate >= 1.0 and self._started and not self._closed
+        size = check_quickly(self.config, fields)
+        if size < 0:  # an unusual shape: built (and any mistake raised) right here
             item, size = build_event(self.config, fields)
+        elif fast and not self._queue.has_room(size) and self._pid == _getpid():
+            # Overloaded: count the drop without making anything (see _queue_full).
+            self._queue_full()
+            return take_event_id()
         else:  # checked here, built on the sender
-            item, size = quick
-        if self._sample_rate < 1.0 or self._closed or not self._started or self._pid != _getpid():
+            item, size = capture_quickly(fields, size)
+        if not fast or self._pid != _getpid():
             # The rare cases (sampling, closed, first event, forked) in full: the
             # common one below is this hot path's only cost after checking.
             return self._enqueue(item, size)

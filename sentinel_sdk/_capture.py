@@ -29,6 +29,7 @@ __all__ = [
     "TrackFields",
     "build_event",
     "capture_quickly",
+    "check_quickly",
     "estimate_size",
     "prepare_sent_event",
     "sampled",
@@ -304,17 +305,17 @@ class Captured:
         return build_event(config, self.fields, self.context, self.timestamp, self.event_id)[0]
 
 
-def capture_quickly(config: SentinelConfig, fields: TrackFields) -> tuple[Captured, int] | None:
-    """``track()``'s fast path: a ``Captured`` and its memory estimate, or ``None``.
+def check_quickly(config: SentinelConfig, fields: TrackFields) -> int:
+    """``track()``'s fast path, first half: the fields' memory estimate, or -1.
 
     Accepts only the common shape (known fields of their exact types, ASCII texts within
     ``max_text_length``, string metadata), checked here as strictly as ``build_event``
-    checks them; anything else (``None``) takes ``build_event`` on the caller, which
-    raises the precise ``ValidationError``. ``fields`` must be the caller's own
-    ``**kwargs`` dict: it is kept, with its metadata copied.
+    checks them; anything else (-1) takes ``build_event`` on the caller, which raises
+    the precise ``ValidationError``. ``fields`` must be the caller's own ``**kwargs``
+    dict: its metadata is replaced by a copy, and ``capture_quickly`` keeps it.
     """
     if not fields.keys() <= _QUICK_FIELDS:
-        return None
+        return -1
     get = fields.get
     model = get("model")
     prompt = get("prompt", "")
@@ -328,37 +329,43 @@ def capture_quickly(config: SentinelConfig, fields: TrackFields) -> tuple[Captur
         or not prompt.isascii()
         or not response.isascii()
     ):
-        return None
+        return -1
     limit = config.max_text_length
     if len(prompt) > limit or len(response) > limit:
-        return None
+        return -1
     tokens = get("prompt_tokens")
     if tokens is not None and (type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS):
-        return None
+        return -1
     tokens = get("response_tokens")
     if tokens is not None and (type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS):
-        return None
+        return -1
     number = get("latency_ms")
     if number is not None and (type(number) is not float or not 0.0 <= number < _INF):
-        return None
+        return -1
     number = get("cost_usd")
     if number is not None and (type(number) is not float or not 0.0 <= number < _INF):
-        return None
+        return -1
     finish = get("finish_reason")
     if finish is not None and (type(finish) is not str or not finish.isascii()):
-        return None
+        return -1
     size = _BASE_SIZE + 3 * (len(prompt) + len(response))
     metadata = get("metadata")
     if metadata is not None:
         if type(metadata) is not dict:
-            return None
+            return -1
         for key, value in metadata.items():
             if type(key) is not str or type(value) is not str:
-                return None
+                return -1
             if not (key.isascii() and value.isascii()):
-                return None
+                return -1
             size += _ENTRY_SIZE + 3 * len(value)
         fields["metadata"] = metadata.copy()  # the caller may change its dict afterwards
+    return size
+
+
+def capture_quickly(fields: TrackFields, size: int) -> tuple[Captured, int]:
+    """``track()``'s fast path, second half, for fields ``check_quickly`` accepted: the
+    item to queue (request context, time and event id taken now) and its estimate."""
     context = capture_context()
     if context[2] is not None:
         size += (_ENTRY_SIZE + 3 * 64) * len(context[2])

@@ -38,7 +38,7 @@ _UUID_SET = 0x00000000_0000_4000_8000_000000000000
 
 
 _POOL_SIZE = 2048
-_REFILL_CHUNK = 128
+_REFILL_CHUNK = 512
 _pool: list[str] = []
 _pool_pop = _pool.pop
 

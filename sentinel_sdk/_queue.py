@@ -65,6 +65,10 @@ class EventQueue(Generic[T]):
             self._wake()
         return True
 
+    def has_room(self, size: int) -> bool:
+        """Would ``put`` take an item of ``size`` now? (A hint: another thread may race.)"""
+        return self.held_count < self.max_count and self.held_bytes + size <= self.max_bytes
+
     def put_front(self, items: list[tuple[T, int]]) -> None:
         """Return items the sender took but could not place (already counted in the budget)."""
         with self._lock:

@@ -181,7 +181,9 @@ class Sender:
         now = time.monotonic()
         poll = self.poll_s
         if core.state is State.DOWN:
-            return max(0.001, min(poll if core.queue.waiting else 1.0, core.next_attempt_at - now))
+            # Events still coming in: spill them every poll, not once per second.
+            busy = core.queue.waiting or now - self.last_busy < IDLE_AFTER_S
+            return max(0.001, min(poll if busy else 1.0, core.next_attempt_at - now))
         if core.queue.waiting or core.in_flight or core.retry:
             return poll
         if core.spool_pending:
