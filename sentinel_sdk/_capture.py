@@ -1,9 +1,14 @@
-"""Caller-side capture: turn ``track()`` fields into a validated event, cheaply.
+"""Capture: turn ``track()`` fields into a validated event, with little work on the caller.
 
-Runs on the application's thread for every call, so it does no I/O and
-allocates little: texts are cut or stripped per config, the request scope is
-merged, and the event is validated (misuse raises ``ValidationError`` here, at
-the call site, not later on the sender).
+Runs on the application's thread for every call, so it does no I/O and allocates
+little. The common shape of fields (known fields of their exact types, ASCII texts
+within the limit, string metadata) is checked there by ``check_quickly`` and queued
+as a ``Captured`` with the request context, the time and an event id taken at the
+call; the sender builds the event from it later with ``build_event``, which cannot
+fail for what the check accepted. Any other shape is built by ``build_event`` on the
+caller's thread, so a mistake raises ``ValidationError`` at the call site either way.
+``Deferred`` is the integrations' variant: a function that computes the fields, run
+on the sender.
 """
 
 from __future__ import annotations
