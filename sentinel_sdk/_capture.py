@@ -17,7 +17,7 @@ import copy
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from . import _validation as v
 from ._ids import new_event_id, new_span_id, take_event_id
@@ -306,8 +306,44 @@ class Captured:
         return self.context[0]
 
     def event(self, config: SentinelConfig) -> TelemetryEvent:
-        """The event, exactly as ``build_event`` would have made it on the caller."""
-        return build_event(config, self.fields, self.context, self.timestamp, self.event_id)[0]
+        """The event, exactly as ``build_event`` would have made it on the caller.
+
+        Assembled without checking again: ``check_quickly`` accepted every value (and
+        ``tests/core/test_quick_capture.py`` holds this to ``build_event``'s result).
+        """
+        get = cast("dict[str, Any]", self.fields).get
+        content = config.capture_content
+        prompt: PromptInfo = _new(PromptInfo)
+        prompt.text = get("prompt", "") if content else ""
+        prompt.tokens = get("prompt_tokens") or 0
+        prompt.embedding = None
+        response: ResponseInfo = _new(ResponseInfo)
+        response.text = get("response", "") if content else ""
+        response.tokens = get("response_tokens") or 0
+        finish = get("finish_reason")
+        response.finish_reason = "unknown" if finish is None else finish
+        response.embedding = None
+        trace_id, span_id, scope_metadata = self.context
+        metadata = get("metadata")
+        event: TelemetryEvent = _new(TelemetryEvent)
+        event.service_name = config.service_name
+        event.model = self.fields["model"]
+        event.prompt = prompt
+        event.response = response
+        latency = get("latency_ms")
+        event.latency_ms = 0.0 if latency is None else latency
+        cost = get("cost_usd")
+        event.cost_usd = 0.0 if cost is None else cost
+        if scope_metadata is None:
+            event.metadata = {} if metadata is None else dict(metadata)
+        else:
+            event.metadata = {**scope_metadata, **(metadata or {})}
+        event.errors = []
+        event.trace_id = trace_id
+        event.span_id = span_id
+        event.event_id = self.event_id
+        event.timestamp = datetime.fromtimestamp(self.timestamp, _utc)
+        return event
 
 
 def check_quickly(config: SentinelConfig, fields: TrackFields) -> int:
