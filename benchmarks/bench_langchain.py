@@ -83,30 +83,20 @@ class NoopHandler(BaseCallbackHandler):
 
     run_inline = True
 
-    @property
-    def ignore_chain(self) -> bool:
-        """Like SentinelHandler: no chain callbacks."""
-        return True
+    ignore_chain = True
+    """Like SentinelHandler: no chain callbacks."""
 
-    @property
-    def ignore_agent(self) -> bool:
-        """Like SentinelHandler: no agent callbacks."""
-        return True
+    ignore_agent = True
+    """Like SentinelHandler: no agent callbacks."""
 
-    @property
-    def ignore_retriever(self) -> bool:
-        """Like SentinelHandler: no retriever callbacks."""
-        return True
+    ignore_retriever = True
+    """Like SentinelHandler: no retriever callbacks."""
 
-    @property
-    def ignore_retry(self) -> bool:
-        """Like SentinelHandler: no retry callbacks."""
-        return True
+    ignore_retry = True
+    """Like SentinelHandler: no retry callbacks."""
 
-    @property
-    def ignore_custom_event(self) -> bool:
-        """Like SentinelHandler: no custom events."""
-        return True
+    ignore_custom_event = True
+    """Like SentinelHandler: no custom events."""
 
     def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
         """Accept chat-model starts (else LangChain falls back to on_llm_start)."""

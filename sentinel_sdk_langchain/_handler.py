@@ -71,30 +71,20 @@ class SentinelHandler(BaseCallbackHandler):
         """Runs given up without an end (never finished, or past ``run_timeout``)."""
 
     # Only model runs matter: LangChain skips these callbacks entirely.
-    @property
-    def ignore_chain(self) -> bool:
-        """True: LangChain does not call this handler for chain callbacks."""
-        return True
+    ignore_chain = True
+    """True: LangChain does not call this handler for chain callbacks."""
 
-    @property
-    def ignore_agent(self) -> bool:
-        """True: LangChain does not call this handler for agent callbacks."""
-        return True
+    ignore_agent = True
+    """True: LangChain does not call this handler for agent callbacks."""
 
-    @property
-    def ignore_retriever(self) -> bool:
-        """True: LangChain does not call this handler for retriever callbacks."""
-        return True
+    ignore_retriever = True
+    """True: LangChain does not call this handler for retriever callbacks."""
 
-    @property
-    def ignore_retry(self) -> bool:
-        """True: LangChain does not call this handler for retry callbacks."""
-        return True
+    ignore_retry = True
+    """True: LangChain does not call this handler for retry callbacks."""
 
-    @property
-    def ignore_custom_event(self) -> bool:
-        """True: LangChain does not call this handler for custom-event callbacks."""
-        return True
+    ignore_custom_event = True
+    """True: LangChain does not call this handler for custom-event callbacks."""
 
     @property
     def active_runs(self) -> int:
