@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,7 +31,7 @@ from ._capture import (
 )
 from ._delivery import DeliveryCore, State
 from ._ids import new_event_id, take_event_id
-from ._log import warn_once
+from ._log import LOG_INTERVAL_S, warn_once
 from ._producers import is_permanent, needs_new_producer
 from ._queue import EventQueue
 from ._sender import IORequest, Sender, spool_io
@@ -43,6 +44,7 @@ from .exceptions import ConfigurationError
 __all__ = ["BaseClient"]
 
 _getpid = os.getpid
+_monotonic = time.monotonic
 
 
 def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -> SentinelConfig:
@@ -76,6 +78,7 @@ class BaseClient:
         self._closed = False
         self._pid = os.getpid()
         self._stats = Stats()
+        self._full_warned_at = -LOG_INTERVAL_S
         self._queue: EventQueue[TelemetryEvent | Captured | Deferred] = EventQueue(
             self.config.max_queue_size, self.config.max_queue_bytes, self._wake
         )
@@ -116,17 +119,22 @@ class BaseClient:
         if not self._enabled:
             return new_event_id()
         item: TelemetryEvent | Captured
-        fast = self._sample_rate >= 1.0 and self._started and not self._closed
+        fast = (
+            self._sample_rate >= 1.0
+            and self._started
+            and not self._closed
+            and self._pid == _getpid()
+        )
         size = check_quickly(self.config, fields)
         if size < 0:  # an unusual shape: built (and any mistake raised) right here
             item, size = build_event(self.config, fields)
-        elif fast and not self._queue.has_room(size) and self._pid == _getpid():
+        elif fast and not self._queue.has_room(size):
             # Overloaded: count the drop without making anything (see _queue_full).
             self._queue_full()
             return take_event_id()
         else:  # checked here, built on the sender
             item, size = capture_quickly(fields, size)
-        if not fast or self._pid != _getpid():
+        if not fast:
             # The rare cases (sampling, closed, first event, forked) in full: the
             # common one below is this hot path's only cost after checking.
             return self._enqueue(item, size)
@@ -216,6 +224,10 @@ class BaseClient:
         # spill to, or because events come faster than they can be delivered.
         outage = self._spool is None and self._core.state is State.DOWN
         self._stats.drop(DropReason.SPOOL_DISABLED if outage else DropReason.QUEUE_FULL)
+        now = _monotonic()
+        if now < self._full_warned_at + LOG_INTERVAL_S:
+            return  # logged lately: under overload this runs per call, so stay cheap
+        self._full_warned_at = now
         warn_once(
             "queue-full",
             "sentinel_sdk: the in-memory queue is full "

@@ -39,6 +39,7 @@ _UUID_SET = 0x00000000_0000_4000_8000_000000000000
 
 _POOL_SIZE = 2048
 _REFILL_CHUNK = 512
+_LOW_WATER = 256
 _pool: list[str] = []
 _pool_pop = _pool.pop
 
@@ -68,9 +69,19 @@ def take_event_id() -> str:
         return new_event_id()
 
 
-def refill_event_ids() -> None:
-    """Mint up to one chunk of ids into the pool (the sender calls this each pass)."""
-    missing = _POOL_SIZE - len(_pool)
+def refill_event_ids(busy: bool = False) -> None:
+    """Mint up to one chunk of ids into the pool (the sender calls this each pass).
+
+    Idle, it fills the pool toward its size. Busy (events waiting), it only keeps a
+    low reserve: under overload ``track()`` mostly counts drops, and an id taken from
+    the pool is the difference between a cheap drop and a dearer one.
+    """
+    have = len(_pool)
+    if busy:
+        if have < _LOW_WATER:
+            _pool.extend([new_event_id() for _ in range(_LOW_WATER - have)])
+        return
+    missing = _POOL_SIZE - have
     if missing > 0:
         _pool.extend([new_event_id() for _ in range(min(missing, _REFILL_CHUNK))])
 

@@ -256,8 +256,7 @@ class Sender:
             yield from self._probe()
         elif self.producer_ready and core.wants_replay():
             yield from self._replay()
-        if not queue.waiting:  # idle: mint ids for track() to take (_ids.take_event_id)
-            refill_event_ids()
+        refill_event_ids(busy=queue.waiting > 0)  # ids for track() (_ids.take_event_id)
 
     def shutdown(self) -> Step:
         """Last steps: close the producer (in-flight events get a last moment), then put

@@ -10,6 +10,7 @@ the pool of pre-minted event ids never hands out one id twice (nor across a fork
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -164,18 +165,23 @@ def test_property_quick_path_accepts_only_what_build_event_builds_alike(
     later.validate()
 
 
-def test_an_overloaded_client_drops_counts_and_still_returns_fresh_ids() -> None:
+def test_an_overloaded_client_drops_counts_and_still_returns_fresh_ids(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # Nothing listens on this port and there is no spool: events wait in memory.
     client = SentinelClient(
         brokers=[closed_port()], spool_enabled=False, max_queue_size=2, service_name="svc"
     )
     try:
-        ids = [client.track(**COMMON) for _ in range(5)]
+        with caplog.at_level(logging.WARNING, logger="sentinel_sdk"):
+            ids = [client.track(**COMMON) for _ in range(50)]
         assert all(uuid.UUID(i).version == 4 for i in ids)
-        assert len(set(ids)) == 5
+        assert len(set(ids)) == 50
         stats = client.stats()
-        assert stats["dropped_total"] == 3
+        assert stats["dropped_total"] == 48
         assert stats["queued"] == 2
+        full = [r for r in caplog.records if "in-memory queue is full" in r.getMessage()]
+        assert len(full) == 1  # said once, not once per dropped event
     finally:
         client.close(timeout=0.5)
 
