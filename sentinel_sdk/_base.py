@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -31,7 +30,7 @@ from ._capture import (
 )
 from ._delivery import DeliveryCore, State
 from ._ids import new_event_id, take_event_id
-from ._log import LOG_INTERVAL_S, warn_once
+from ._log import warn_once
 from ._producers import is_permanent, needs_new_producer
 from ._queue import EventQueue
 from ._sender import IORequest, Sender, spool_io
@@ -44,7 +43,6 @@ from .exceptions import ConfigurationError
 __all__ = ["BaseClient"]
 
 _getpid = os.getpid
-_monotonic = time.monotonic
 
 
 def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -> SentinelConfig:
@@ -78,7 +76,6 @@ class BaseClient:
         self._closed = False
         self._pid = os.getpid()
         self._stats = Stats()
-        self._full_warned_at = -LOG_INTERVAL_S
         self._queue: EventQueue[TelemetryEvent | Captured | Deferred] = EventQueue(
             self.config.max_queue_size, self.config.max_queue_bytes, self._wake
         )
@@ -224,10 +221,6 @@ class BaseClient:
         # spill to, or because events come faster than they can be delivered.
         outage = self._spool is None and self._core.state is State.DOWN
         self._stats.drop(DropReason.SPOOL_DISABLED if outage else DropReason.QUEUE_FULL)
-        now = _monotonic()
-        if now < self._full_warned_at + LOG_INTERVAL_S:
-            return  # logged lately: under overload this runs per call, so stay cheap
-        self._full_warned_at = now
         warn_once(
             "queue-full",
             "sentinel_sdk: the in-memory queue is full "

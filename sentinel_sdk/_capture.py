@@ -4,9 +4,10 @@ Runs on the application's thread for every call, so it does no I/O and allocates
 little. The common shape of fields (known fields of their exact types, ASCII texts
 within the limit, string metadata) is checked there by ``check_quickly`` and queued
 as a ``Captured`` with the request context, the time and an event id taken at the
-call; the sender builds the event from it later with ``build_event``, which cannot
-fail for what the check accepted. Any other shape is built by ``build_event`` on the
-caller's thread, so a mistake raises ``ValidationError`` at the call site either way.
+call; the sender assembles the event from it later, without checking again (the
+result is the one ``build_event`` gives for the same fields). Any other shape is
+built by ``build_event`` on the caller's thread, so a mistake raises
+``ValidationError`` at the call site either way.
 ``Deferred`` is the integrations' variant: a function that computes the fields, run
 on the sender.
 """
@@ -96,7 +97,6 @@ def build_event(
     fields: Mapping[str, Any],
     context: tuple[str | None, str | None, dict[str, str] | None] | None = None,
     when: float | None = None,
-    minted_id: str | None = None,
 ) -> tuple[TelemetryEvent, int]:
     """A validated event from ``track()`` keyword arguments, with the request scope merged,
     and its memory estimate (see ``estimate_size``).
@@ -169,10 +169,7 @@ def build_event(
     given_span = get("span_id")
     event.span_id = span_id if given_span is None else v.check_str(given_span, "span_id")
     event_id = get("event_id")
-    if event_id is not None:
-        event.event_id = v.check_event_id(event_id)
-    else:
-        event.event_id = new_event_id() if minted_id is None else minted_id
+    event.event_id = new_event_id() if event_id is None else v.check_event_id(event_id)
     timestamp = get("timestamp")
     if timestamp is not None:
         event.timestamp = v.check_timestamp(timestamp)
@@ -427,11 +424,6 @@ class Deferred:
         self.args = args
         self.context = capture_context()
         self.timestamp = _time()  # a float now; the datetime is made on the sender
-
-    @property
-    def trace_id(self) -> str | None:
-        """The trace id the event will have (for sampling)."""
-        return self.context[0]
 
     def event(self, config: SentinelConfig) -> TelemetryEvent:
         """Build and validate the event (raises whatever ``build`` or validation raises)."""

@@ -25,6 +25,9 @@ _lock = threading.Lock()
 
 def _due(key: str, interval: float) -> bool:
     now = time.monotonic()
+    last = _last_logged.get(key)  # the usual answer, without the lock: not yet
+    if last is not None and now - last < interval:
+        return False
     with _lock:
         last = _last_logged.get(key)
         if last is not None and now - last < interval:

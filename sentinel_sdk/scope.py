@@ -288,11 +288,8 @@ def capture_context() -> tuple[str | None, str | None, dict[str, str] | None]:
     thread: by the time the sender builds the event the request may be over (and its
     route no longer readable).
     """
-    scope = _current.get()
-    if scope is not None:
-        return scope.trace_id, new_span_id(), dict(scope.metadata)
-    ids = _otel_ids()
-    return _NO_CONTEXT if ids is None else (ids[0], ids[1], None)
+    trace_id, span_id, scope = trace_context()
+    return trace_id, span_id, None if scope is None else dict(scope.metadata)
 
 
 def trace_context() -> tuple[str | None, str | None, RequestScope | None]:

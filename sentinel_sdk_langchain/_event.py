@@ -105,10 +105,9 @@ def event_fields(
     ended: float,
     response: Any,
     error: BaseException | None,
-    capture_content: bool = True,
 ) -> dict[str, Any]:
-    """The ``track()`` fields of a finished (or failed) run (texts left empty when
-    ``capture_content`` is False; the client strips them anyway)."""
+    """The ``track()`` fields of a finished (or failed) run (the client strips the texts
+    when its ``capture_content`` is off)."""
     generations: Sequence[Any] = ()
     llm_output = None
     if response is not None:
@@ -151,14 +150,11 @@ def event_fields(
     else:
         finish = _error_outcome(error, metadata, errors)
 
-    if capture_content:
-        if run.kind == "chat":
-            prompt = _render.render_messages(run.messages())
-        else:
-            prompt = _render.render_prompts(run.prompts)
-        output = _render.render_generations(generations) if generations else ""
+    if run.kind == "chat":
+        prompt = _render.render_messages(run.messages())
     else:
-        prompt = output = ""
+        prompt = _render.render_prompts(run.prompts)
+    output = _render.render_generations(generations) if generations else ""
     return {
         "model": model,
         "prompt": prompt,

@@ -141,7 +141,7 @@ class SentinelHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Note when the first streamed chunk and the first non-empty token arrived."""
-        run = self._runs.get(run_id.int if type(run_id) is UUID else run_id)
+        run = self._runs.get(_run_key(run_id))
         if run is not None and run.first_token is None:
             now = time.perf_counter()
             if run.first_chunk is None:
@@ -158,7 +158,7 @@ class SentinelHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """The same for ``stream_events(version="v3")``, which reports protocol events."""
-        run = self._runs.get(run_id.int if type(run_id) is UUID else run_id)
+        run = self._runs.get(_run_key(run_id))
         if run is not None and run.first_token is None:
             now = time.perf_counter()
             if run.first_chunk is None:
@@ -204,13 +204,13 @@ class SentinelHandler(BaseCallbackHandler):
 
     # -- the run map ------------------------------------------------------------------
     #
-    # A plain dict keyed by the run id's integer: setting and popping a key then runs no
-    # Python code (uuid.UUID hashes in Python), so each is atomic under the GIL and the
-    # hot path takes no lock. Only evictions, which walk the map, take the lock.
+    # A plain dict keyed by the run id's integer (_run_key): setting and popping a key then
+    # runs no Python code, so each is atomic under the GIL and the hot path takes no lock.
+    # Only evictions, which walk the map, take the lock.
 
     def _add(self, run_id: UUID, run: Run) -> None:
         runs = self._runs
-        runs[run_id.int if type(run_id) is UUID else run_id] = run
+        runs[_run_key(run_id)] = run
         if len(runs) > self._max_runs or run.started >= self._next_sweep:
             self._evict(run.started)
 
@@ -244,7 +244,7 @@ class SentinelHandler(BaseCallbackHandler):
         )
 
     def _pop(self, run_id: UUID) -> Run | None:
-        return self._runs.pop(run_id.int if type(run_id) is UUID else run_id, None)
+        return self._runs.pop(_run_key(run_id), None)
 
     # -- the event (built at the end of a run only) -----------------------------------
 
@@ -255,6 +255,11 @@ class SentinelHandler(BaseCallbackHandler):
         # O(1) here: the fields are extracted and the event built on the client's sender
         # (which also strips the texts when the client's capture_content is off).
         client.track_later(event_fields, run_id, run, ended, response, error)
+
+
+def _run_key(run_id: UUID) -> Any:
+    """The run map's key: the id's integer (hashed in C; ``uuid.UUID`` hashes in Python)."""
+    return run_id.int if type(run_id) is UUID else run_id
 
 
 def _swallow(where: str, exc: Exception) -> None:
