@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deliver", action="store_true", help="send the events to the broker")
     parser.add_argument("--block", type=int, default=BLOCK, help="rounds per block (quiet host)")
     args = parser.parse_args(argv)
+    if not 1 <= args.block <= args.calls:
+        parser.error(f"--block must be between 1 and --calls ({args.calls}), got {args.block}")
 
     brokers = os.environ.get("SENTINEL_BROKERS", "127.0.0.1:19092")
     dropped = [0]
@@ -184,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
     names = list(variants)
     minima = [block_minima(s, args.block) for s in samples]
+    means = [statistics.fmean(s) for s in samples]
 
     def quiet(a: int, b: int) -> float:
         return statistics.median(x - y for x, y in zip(minima[a], minima[b], strict=True))
@@ -192,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return statistics.median(x - y for x, y in zip(samples[a], samples[b], strict=True))
 
     def mean(a: int, b: int) -> float:
-        return statistics.fmean(samples[a]) - statistics.fmean(samples[b])
+        return means[a] - means[b]
 
     mode = (
         f"delivered to the broker at {brokers} (topic {client.config.topic})"
@@ -215,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, name in enumerate(names):
         print(
             f"{n + 1}. {name:<27}{statistics.median(minima[n]):>10.1f}"
-            f"{statistics.median(samples[n]):>11.1f}{statistics.fmean(samples[n]):>10.1f}"
+            f"{statistics.median(samples[n]):>11.1f}{means[n]:>10.1f}"
         )
     print(f"added per call, us{'quiet host':>32}{'paired median':>15}{'mean':>8}")
     rows = [
