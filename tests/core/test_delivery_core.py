@@ -194,8 +194,17 @@ def test_before_send_raising_drops_the_event_counted_and_logged(
 
     with caplog.at_level(logging.WARNING, logger="sentinel_sdk"):
         _hook_drops(hook, DropReason.BEFORE_SEND_ERROR)
-    # Logged at most once per interval (the key may be spent by an earlier test).
-    assert sum("hook bug" in r.getMessage() for r in caplog.records) <= 1
+    # Four events raised, but the line is rate-limited per key: logged exactly once
+    # (the autouse ``_fresh_log_rate_limits`` fixture clears the limits per test).
+    logged = [
+        r
+        for r in caplog.records
+        if r.name == "sentinel_sdk"
+        and r.levelno == logging.WARNING
+        and "before_send raised" in r.getMessage()
+        and "hook bug" in r.getMessage()
+    ]
+    assert len(logged) == 1, [r.getMessage() for r in caplog.records]
 
 
 def test_before_send_returning_none_drops_the_event() -> None:
