@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Generator
+import time
+from collections.abc import Callable, Generator
 from typing import Any, cast
 
 import pytest
@@ -17,7 +18,7 @@ from langgraph.errors import GraphInterrupt
 from langgraph.types import Interrupt
 
 from sentinel_sdk import ValidationError
-from sentinel_sdk_langchain import SentinelHandler
+from sentinel_sdk_langchain import SentinelHandler, _event, _handler
 from tests.langchain.fakes import ModelFailure, ReportingChatModel
 from tests.langchain.recording import RecordingClient, assert_wire_valid
 
@@ -88,19 +89,45 @@ def test_stream_closed_early_is_cancelled_not_an_error(recorder: RecordingClient
     assert event.response.text == "a"
 
 
-async def test_cancelled_async_run_is_evicted_not_leaked(recorder: RecordingClient) -> None:
+class _Clock:
+    """The handler's ``time``: the real ``perf_counter`` plus the jumps a test makes."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def perf_counter(self) -> float:
+        return time.perf_counter() + self.offset
+
+
+async def _until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Yield to the loop until ``condition()`` holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout}s")
+        await asyncio.sleep(0.001)
+
+
+async def test_cancelled_async_run_is_evicted_not_leaked(
+    recorder: RecordingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # LangChain reports nothing for an async run whose task is cancelled: the run never
     # ends, so the handler gives it up after run_timeout instead of keeping it forever.
-    handler = SentinelHandler(recorder, run_timeout=0.05)
+    # The handler's clock is the test's: run_timeout passes when the test says so.
+    clock = _Clock()
+    monkeypatch.setattr(_handler, "time", clock)
+    monkeypatch.setattr(_event, "time", clock)
+    run_timeout = 10.0
+    handler = SentinelHandler(recorder, run_timeout=run_timeout)
     slow = ReportingChatModel(delay=5)
     task = asyncio.create_task(slow.ainvoke("slow", config={"callbacks": [handler]}))
-    await asyncio.sleep(0.02)
+    await _until(lambda: handler.active_runs == 1, "the slow run did not start")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert recorder.events == []
     assert handler.active_runs == 1
-    await asyncio.sleep(0.06)
+    clock.offset += run_timeout + 1.0  # past run_timeout, and past the next sweep (<= 1 s)
     await ReportingChatModel().ainvoke("next", config={"callbacks": [handler]})
     assert handler.evicted == 1
     assert handler.active_runs == 0
