@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -104,10 +105,12 @@ def consume(
 ) -> list[bytes]:
     """Read ``topic`` from the beginning until ``expected`` messages arrived (or ``timeout``).
 
-    With ``idle`` > 0, keep reading until no message came for ``idle`` seconds after the
-    expected count, to catch extra (duplicate) messages.
+    First waits (within ``timeout``) until the topic's metadata lists every partition
+    with a leader; a topic that never gets there reads as ``[]``. With ``idle`` > 0,
+    keep reading until no message came for ``idle`` seconds after the expected count,
+    to catch extra (duplicate) messages.
     """
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -117,14 +120,9 @@ def consume(
     )
     try:
         deadline = time.monotonic() + timeout
-        partitions: set[int] | None = None
-        while partitions is None and time.monotonic() < deadline:
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions is None:
-                time.sleep(0.2)
-        if not partitions:
+        tps = _partitions_with_leaders(consumer, topic, deadline)
+        if not tps:
             return []
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         values: list[bytes] = []
@@ -140,6 +138,34 @@ def consume(
         return values
     finally:
         consumer.close()
+
+
+def _partitions_with_leaders(consumer: Any, topic: str, deadline: float) -> list[Any]:
+    """Every partition of ``topic`` once the metadata gives each one a leader; ``[]`` if
+    that did not happen by ``deadline``.
+
+    kafka-python's ``partitions_for_topic`` answers ``set()`` (not ``None``) for a topic
+    not known yet, and only asks the brokers while the topic is missing from its cache:
+    so fresh metadata is fetched each round (``topics()`` always asks) and read from the
+    consumer's cluster metadata, where a partition without a leader has leader ``-1``.
+    """
+    from kafka import TopicPartition
+    from kafka.errors import KafkaError
+
+    while True:
+        # A metadata request for every topic, which refreshes the cache; if the broker
+        # did not answer this round, the next one asks again (until the deadline).
+        with contextlib.suppress(KafkaError):
+            consumer.topics()
+        cluster = consumer._client.cluster
+        partitions = cluster.partitions_for_topic(topic)  # None while the topic is unknown
+        if partitions:
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            if all(cluster.leader_for_partition(tp) not in (None, -1) for tp in tps):
+                return tps
+        if time.monotonic() >= deadline:
+            return []
+        time.sleep(0.2)
 
 
 def consume_events(
