@@ -22,7 +22,7 @@ FIELDS: dict[str, Any] = {
     "response_tokens": 88,
     "finish_reason": "stop",
     "latency_ms": 812.5,
-    "metadata": {"llm.provider": "openai", "http.route": "/chat/{session_id}"},
+    "metadata": {"gen_ai.provider.name": "openai", "http.route": "/chat/{session_id}"},
 }
 
 

@@ -5,7 +5,7 @@
 For each pair it sends the same LLM-call records to a fresh topic and times
 from the first call to the last broker acknowledgement:
 
-- raw kafka-python: ``KafkaProducer(**SentinelConfig(...).kafka_python_settings())``,
+- raw kafka-python: ``KafkaProducer(**kafka_python_settings(SentinelConfig(...)))``,
   the caller builds the JSON event itself (uuid4 id, timestamp, json.dumps) and
   calls ``send()``; then ``flush()``.
 - ``SentinelClient``: ``track(**fields)`` per call, then ``flush()``.
@@ -28,6 +28,8 @@ from typing import Any
 from _common import FIELDS, bootstrap, median, new_topic
 
 from sentinel_sdk import AsyncSentinelClient, SentinelClient, SentinelConfig
+from sentinel_sdk._transports.aiokafka import aiokafka_settings
+from sentinel_sdk._transports.kafka_python import kafka_python_settings
 
 
 def raw_payload() -> tuple[bytes, bytes]:
@@ -70,7 +72,7 @@ def run_raw_sync(brokers: str, n: int) -> float:
     from kafka import KafkaProducer
 
     topic = new_topic("raw-sync")
-    producer = KafkaProducer(**config(brokers, topic, "/tmp/unused").kafka_python_settings())
+    producer = KafkaProducer(**kafka_python_settings(config(brokers, topic, "/tmp/unused")))
     producer.send(topic, b"warmup").get(timeout=30)
     started = time.perf_counter()
     for _ in range(n):
@@ -102,7 +104,7 @@ async def run_raw_async(brokers: str, n: int) -> float:
     from aiokafka import AIOKafkaProducer
 
     topic = new_topic("raw-async")
-    producer = AIOKafkaProducer(**config(brokers, topic, "/tmp/unused").aiokafka_settings())
+    producer = AIOKafkaProducer(**aiokafka_settings(config(brokers, topic, "/tmp/unused")))
     await producer.start()
     await producer.send_and_wait(topic, b"warmup")
     started = time.perf_counter()

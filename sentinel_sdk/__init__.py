@@ -8,14 +8,17 @@ sentinel_sdk.track(model="gpt-4o", prompt="Hi", response="Hello!", latency_ms=42
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack
 
-from ._capture import TrackFields
-from ._runtime import get_client, init, set_client
+from ._assembly import TrackFields
+from ._client_protocol import Client
+from ._coercion import coerce_metadata
+from ._default_client import current_client, get_client, init, set_client
 from ._stats import ClientStats, DropReason
-from ._validation import MAX_TEXT_LENGTH, MAX_TOKENS, coerce_metadata
+from ._validation import MAX_TEXT_LENGTH, MAX_TOKENS
 from .builders import TelemetryEventBuilder
 from .client import SentinelClient
 from .config import SentinelConfig
@@ -34,13 +37,14 @@ from .types import AnomalyType, DetectionMethod, Severity
 if TYPE_CHECKING:  # at run time it is imported on first use: aiokafka is an extra
     from .async_client import AsyncSentinelClient
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "MAX_TEXT_LENGTH",
     "MAX_TOKENS",
     "AnomalyType",
     "AsyncSentinelClient",
+    "Client",
     "ClientStats",
     "ConfigurationError",
     "ConnectionError",
@@ -74,27 +78,26 @@ __all__ = [
 ]
 
 
-def current_client() -> Any:
-    """The client for an event captured here: the current request's, else the default."""
-    scope = current_scope()
-    if scope is not None and scope.client is not None:
-        return scope.client
-    return get_client()
-
-
 def track(**fields: Unpack[TrackFields]) -> str:
     """Capture one LLM call with the current client (see ``SentinelClient.track``)."""
-    client = current_client()
-    result: str = client.track_nowait(**fields)
-    return result
+    return current_client().track_nowait(**fields)
 
 
 def flush(timeout: float | None = None) -> bool:
-    """Flush the default client (see ``SentinelClient.flush``)."""
+    """Flush the default client (see ``SentinelClient.flush``).
+
+    Raises ``ConfigurationError`` when the default is an ``AsyncSentinelClient``,
+    whose ``flush()`` is a coroutine: ``await client.flush()`` it instead.
+    """
     client = get_client()
     flusher = getattr(client, "flush", None)
     if flusher is None:
         return True
+    if inspect.iscoroutinefunction(flusher):
+        raise ConfigurationError(
+            f"the default client is a {type(client).__name__}, whose flush() is a coroutine: "
+            "use `await client.flush()` (e.g. `await sentinel_sdk.get_client().flush()`)"
+        )
     return bool(flusher(timeout))
 
 

@@ -15,12 +15,12 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from ._delivery import BATCH, REPLAY_WINDOW, DeliveryCore, Record, State
+from ._delivery_core import BATCH, DeliveryCore, State
 from ._ids import refill_event_ids
-from ._log import warn_once
-from ._producers import is_permanent
+from ._log import log_rate_limited
+from ._records import Record
 from ._spool import Spool, SpoolRow
-from ._stats import DropReason
+from ._transports.errors import is_permanent
 
 __all__ = ["IORequest", "Sender", "Step", "drive", "spool_io"]
 
@@ -151,16 +151,21 @@ def spool_io(spool: Spool, request: IORequest) -> Any:
 
 
 class Sender:
-    """One client's delivery loop (the decisions; the client does the I/O)."""
+    """One client's delivery loop (the decisions; the client does the I/O).
+
+    It changes the books (``DeliveryCore``) only through their methods, and reads the
+    time from their clock.
+    """
 
     def __init__(self, core: DeliveryCore) -> None:
         self.core = core
+        self._clock = core.clock
         self.producer_ready = False
         self.connecting = False
         self._connect_outcome: list[BaseException | None] | None = None
         self._recheck_spool_at = float("inf")
         self.poll_s = max(0.002, core.config.linger_ms / 1000)
-        self.last_busy = time.monotonic()
+        self.last_busy = self._clock()
 
     def connect_done(self, error: BaseException | None) -> None:
         """Report a finished connect attempt (from any thread); then wake the sender."""
@@ -174,19 +179,19 @@ class Sender:
         idle, it sleeps until an event arrives.
         """
         core = self.core
-        if core.completions or self._connect_outcome is not None:
+        if core.has_completions or self._connect_outcome is not None:
             return 0.0
         if core.queue.waiting and core.state is State.UP and core.produce_room():
             return 0.0
-        now = time.monotonic()
+        now = self._clock()
         poll = self.poll_s
         if core.state is State.DOWN:
             # Events still coming in: spill them every poll, not once per second.
             busy = core.queue.waiting or now - self.last_busy < IDLE_AFTER_S
             return max(0.001, min(poll if busy else 1.0, core.next_attempt_at - now))
-        if core.queue.waiting or core.in_flight or core.retry:
+        if core.queue.waiting or core.in_flight_count or core.retry_count:
             return poll
-        if core.spool_pending:
+        if core.replay.pending:
             return poll if core.state is State.UP else 1.0
         if self._recheck_spool_at != float("inf"):
             return max(0.01, self._recheck_spool_at - now)
@@ -202,43 +207,39 @@ class Sender:
 
     def cycle(self) -> Step:
         """One pass of the loop. While it runs, events may be between the queue and
-        their next home, so ``core.idle()`` answers False (``core.cycling``)."""
-        self.core.cycling = True
+        their next home, so ``core.idle()`` answers False."""
+        self.core.cycle_started()
         try:
             yield from self._cycle()
         finally:
-            self.core.cycling = False
+            self.core.cycle_ended()
 
     def _cycle(self) -> Step:
         core, queue = self.core, self.core.queue
-        now = time.monotonic()
-        if queue.waiting or core.completions or core.in_flight:
+        now = self._clock()
+        if queue.waiting or core.has_completions or core.in_flight_count:
             self.last_busy = now
         self._apply_connect_outcome()
         yield from self._book()
-        if core.spool_pending is None:
-            core.spool_pending = (yield SpoolCount()) > 0
+        if core.replay.pending is None:
+            core.replay.counted((yield SpoolCount()))
         if now >= self._recheck_spool_at:
             self._recheck_spool_at = float("inf")
-            core.spool_pending = True
+            core.replay.recheck()
         if core.producer_broken and self.producer_ready:
             # Its idempotence state is gone: close it, take back what it held, and
             # connect a new one after the usual backoff.
-            core.producer_broken = False
             self.producer_ready = False
+            core.replace_producer()
             yield CloseProducer(0.0)
-            core.reset_connection()
-            core.went_down("the producer lost its idempotence state; reconnecting")
         if not self.producer_ready and not self.connecting and now >= core.next_attempt_at:
             self.connecting = True
             yield StartConnect()
         core.check_stall(now)
-        if core.state is State.UP and core.retry:
-            retry = self._take_retry()
-            core.stats.retried += len(retry)
-            yield from self._produce(retry)
+        if core.state is State.UP and core.retry_count:
+            yield from self._produce(core.resending(core.take_retry()))
         deadline = now + CYCLE_BUDGET_S
-        while queue.waiting and time.monotonic() < deadline:
+        while queue.waiting and self._clock() < deadline:
             if core.state is State.UP:
                 room = core.produce_room()
                 if room:
@@ -249,7 +250,7 @@ class Sender:
                     break  # wait for acknowledgements to make room
             elif core.should_spill():
                 # Older first: held retries failed before the waiting events came in.
-                yield from self._spill(self._take_retry() + core.prepare(queue.take(BATCH)))
+                yield from self._spill(core.take_retry() + core.prepare(queue.take(BATCH)))
             else:
                 break  # hold in memory: still connecting, or no spool
         if self.producer_ready and core.may_probe(now):
@@ -263,22 +264,16 @@ class Sender:
         everything still held on the spool, then close it."""
         core = self.core
         self._apply_connect_outcome()
-        yield CloseProducer(0.5 if core.in_flight else 0.0)
+        yield CloseProducer(0.5 if core.in_flight_count else 0.0)
         self.producer_ready = False
         yield from self._book()
         # Oldest first: held retries, then what was in flight, then what waited.
-        leftovers = self._take_retry()
-        leftovers += [r for r in core.in_flight if r.seq is None]
+        leftovers = core.take_retry() + core.reclaim_in_flight()
         leftovers += core.prepare(core.queue.take(core.queue.waiting))
-        core.in_flight.clear()
-        core.replay_in_flight.clear()
-        core.fresh_in_flight_bytes = 0
         if core.spool_enabled:
             yield from self._spill(leftovers)
-            leftovers = self._take_retry()
-        for record in leftovers:
-            core.stats.drop(DropReason.SHUTDOWN)
-            core.queue.release(1, record.size)
+            leftovers = core.take_retry()
+        core.drop_at_shutdown(leftovers)
         if core.spool_enabled:
             yield CloseSpool()
 
@@ -295,11 +290,6 @@ class Sender:
         else:
             self.core.went_down(outcome[0])
 
-    def _take_retry(self) -> list[Record]:
-        retry = list(self.core.retry)
-        self.core.retry.clear()
-        return retry
-
     def _book(self) -> Step:
         deletes, respill = self.core.process_completions()
         if deletes:
@@ -312,17 +302,17 @@ class Sender:
             return
         core = self.core
         if not core.spool_enabled:
-            core.retry.extend(records)
+            core.hold_for_retry(records)
             return
         try:
             stored = yield SpoolAppend(records)
         except Exception as exc:
-            warn_once(
+            log_rate_limited(
                 "spool-write",
                 "sentinel_sdk: cannot write to the spool: %r; holding events in memory",
                 exc,
             )
-            core.retry.extend(records)
+            core.hold_for_retry(records)
             return
         core.spilled(records, stored)
 
@@ -345,40 +335,28 @@ class Sender:
     def _probe(self) -> Step:
         """While down: offer one event (oldest spooled, else oldest held) to the producer."""
         core = self.core
-        core.next_attempt_at = time.monotonic() + core.backoff()
-        if core.spool_enabled and core.spool_pending and (yield AcquireReplay()):
+        core.probing()
+        if core.replay.pending and (yield AcquireReplay()):
             rows: list[SpoolRow] = yield SpoolRead(0, 1)
             if rows:
-                core.stats.retried += 1
-                yield from self._produce([_replay_record(rows[0])])
+                yield from self._produce(core.resending(core.replay.batch(rows)))
                 return
-        held = self._take_retry() or core.prepare(core.queue.take(1))
+        held = core.take_retry() or core.prepare(core.queue.take(1))
         if held:
-            core.stats.retried += 1
-            core.retry.extend(held[1:])
-            yield from self._produce(held[:1])
+            core.hold_for_retry(held[1:])
+            yield from self._produce(core.resending(held[:1]))
 
     def _replay(self) -> Step:
         core = self.core
         if not (yield AcquireReplay()):
-            core.spool_pending = False  # another process replays this spool
-            self._recheck_spool_at = time.monotonic() + SPOOL_RECHECK_S
+            core.replay.replayed_elsewhere()
+            self._recheck_spool_at = self._clock() + SPOOL_RECHECK_S
             return
-        room = REPLAY_WINDOW - len(core.replay_in_flight)
-        read: list[SpoolRow] = yield SpoolRead(core.replay_after, room)
-        rows = [row for row in read if row.seq not in core.replay_in_flight]
-        if not rows:
-            if not core.replay_in_flight:
-                core.spool_pending = (yield SpoolCount()) > 0
-                if core.spool_pending:
-                    core.replay_after = 0  # rows an earlier pass left behind: go again
-                else:
-                    yield ReleaseReplay()
-            return
-        core.replay_after = rows[-1].seq
-        core.stats.retried += len(rows)
-        yield from self._produce([_replay_record(row) for row in rows])
-
-
-def _replay_record(row: SpoolRow) -> Record:
-    return Record(None, row.event_id, row.topic, row.payload, 0, row.seq)
+        after, limit = core.replay.window()
+        records = core.resending(core.replay.batch((yield SpoolRead(after, limit))))
+        if records:
+            yield from self._produce(records)
+        elif not core.replay.in_flight:
+            core.replay.counted((yield SpoolCount()))
+            if not core.replay.pending:
+                yield ReleaseReplay()

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from ._log import warn_once
+from ._log import log_rate_limited
 
 try:
     import fcntl
@@ -123,7 +123,6 @@ class Spool:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._lock_fd: int | None = None
-        self._pid = os.getpid()
 
     # -- connection ------------------------------------------------------------------
 
@@ -141,7 +140,7 @@ class Spool:
                 # A file that is not a database (or damaged beyond SQLite's recovery):
                 # keep it for inspection, start a new spool rather than stop spooling.
                 aside = self.path.with_name(f"spool.corrupt-{int(time.time())}.sqlite3")
-                warn_once(
+                log_rate_limited(
                     "spool-corrupt",
                     "sentinel_sdk: spool %s is unreadable (%s); moved aside to %s",
                     self.path,
@@ -186,7 +185,6 @@ class Spool:
             with contextlib.suppress(OSError):
                 os.close(self._lock_fd)
             self._lock_fd = None
-        self._pid = os.getpid()
 
     # -- writing -----------------------------------------------------------------------
 

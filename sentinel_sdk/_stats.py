@@ -85,7 +85,3 @@ class Stats:
     def sample_out(self) -> None:
         with self._lock:
             self.sampled_out += 1
-
-    def reset_lock(self) -> None:
-        """After fork: the parent's lock may have been held by a thread the child lacks."""
-        self._lock = threading.Lock()

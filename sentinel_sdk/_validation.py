@@ -1,19 +1,24 @@
-"""Field checks for the wire contract the Rust core enforces (serde + validator).
+"""The wire contract the Rust core enforces (serde + validator), as one set of rules.
 
-Each check returns the normalised value or raises ``ValidationError`` naming the
-field. They are written for speed (exact-type fast paths first) because one
-``TelemetryEvent`` is validated on the caller's thread for every ``track()``.
+Each rule is stated once, as a predicate that says whether a value already has
+the exact form the core accepts: ``is_token_count``, ``is_plain_text``,
+``is_finite_non_negative``, ``is_plain_str``, ``is_string_metadata``,
+``is_event_id``, ``is_utc_datetime``. The ``check_*`` functions start with that
+predicate and, for anything else, either normalise the value (an ``int``
+latency, a ``str`` subclass) or raise ``ValidationError`` naming the field.
+``track()``'s fast path calls the predicates alone (``sentinel_sdk._assembly``);
+``TelemetryEvent`` and the full build call the checks, so the two can never
+disagree.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TypeGuard
 
 from .exceptions import ValidationError
 
@@ -26,16 +31,21 @@ __all__ = [
     "check_event_id",
     "check_metadata",
     "check_non_negative",
-    "check_optional_str",
+    "check_service_name",
     "check_str",
     "check_str_list",
     "check_text",
     "check_timestamp",
     "check_tokens",
-    "coerce_metadata",
     "format_timestamp",
+    "is_event_id",
+    "is_finite_non_negative",
+    "is_plain_str",
+    "is_plain_text",
+    "is_string_metadata",
+    "is_token_count",
+    "is_utc_datetime",
     "parse_timestamp",
-    "truncate_text",
 ]
 
 MAX_TEXT_LENGTH = 100_000
@@ -46,12 +56,62 @@ MAX_SERVICE_NAME_LENGTH = 255
 F32_MAX = 3.4028234663852886e38
 """Largest finite ``f32``: embeddings are ``Vec<f32>`` in the core."""
 
+_INF = math.inf
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # re.ASCII: \d would otherwise also match other scripts' digits (fullwidth, Arabic-Indic).
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})",
     re.ASCII,
 )
+
+
+# -- the rules, as predicates: True when the value is already exactly what the core takes --
+#
+# They are the fast path of every check, so each is one expression on exact types:
+# isascii() is O(1) in CPython, and ASCII text can hold no lone surrogate.
+
+
+def is_plain_str(value: object) -> TypeGuard[str]:
+    """An exact ``str`` of ASCII text: valid UTF-8 as it is, without a look at each character."""
+    return type(value) is str and value.isascii()
+
+
+def is_plain_text(value: object, limit: int = MAX_TEXT_LENGTH) -> TypeGuard[str]:
+    """A plain string (``is_plain_str``) of at most ``limit`` characters."""
+    return type(value) is str and value.isascii() and len(value) <= limit
+
+
+def is_token_count(value: object) -> TypeGuard[int]:
+    """An exact ``int`` that fits the core's ``u32`` (0 to 4,294,967,295)."""
+    return type(value) is int and 0 <= value <= MAX_TOKENS
+
+
+def is_finite_non_negative(value: object) -> TypeGuard[float]:
+    """An exact ``float``, finite and >= 0 (NaN fails every comparison)."""
+    return type(value) is float and 0.0 <= value < _INF
+
+
+def is_string_metadata(value: object) -> TypeGuard[dict[str, str]]:
+    """An exact ``dict`` of plain strings to plain strings (``HashMap<String, String>``)."""
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if type(key) is not str or type(item) is not str or not key.isascii() or not item.isascii():
+            return False
+    return True
+
+
+def is_event_id(value: object) -> TypeGuard[str]:
+    """A UUID string in canonical lowercase form (what ``event_id`` is on the wire)."""
+    return type(value) is str and _CANONICAL_UUID.fullmatch(value) is not None
+
+
+def is_utc_datetime(value: object) -> TypeGuard[datetime]:
+    """An exact aware ``datetime`` in UTC (serialized as RFC 3339 with a ``Z``)."""
+    return type(value) is datetime and value.tzinfo is timezone.utc
+
+
+# -- the checks: the rule's predicate first, then normalise or raise ----------------------
 
 
 def _type_name(value: object) -> str:
@@ -74,11 +134,12 @@ def _check_encodable(value: str, field: str) -> None:
 
 
 def check_str(value: object, field: str, *, min_len: int = 0, max_len: int | None = None) -> str:
-    if type(value) is not str:
+    """A string field: text writable as UTF-8, ``min_len`` to ``max_len`` characters long."""
+    if not is_plain_str(value):
         if not isinstance(value, str):
             raise ValidationError(f"{field} must be a string, got {_type_name(value)}", field=field)
         value = str.__str__(value)  # a str subclass (e.g. a str enum): keep its text
-    _check_encodable(value, field)
+        _check_encodable(value, field)
     n = len(value)
     if n < min_len:
         raise ValidationError(
@@ -92,22 +153,26 @@ def check_str(value: object, field: str, *, min_len: int = 0, max_len: int | Non
     return value
 
 
-def check_optional_str(value: object, field: str) -> str | None:
-    return None if value is None else check_str(value, field)
+def check_service_name(value: object, field: str = "service_name") -> str:
+    """A service name: 1 to 255 characters."""
+    return check_str(value, field, min_len=1, max_len=MAX_SERVICE_NAME_LENGTH)
 
 
-def check_text(value: object, field: str) -> str:
-    return check_str(value, field, max_len=MAX_TEXT_LENGTH)
+def check_text(value: object, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """A prompt or response text (at most ``limit`` characters)."""
+    if is_plain_text(value, limit):
+        return value
+    return check_str(value, field, max_len=limit)
 
 
 def check_tokens(value: object, field: str) -> int:
-    if type(value) is not int:
-        # bool is an int subclass but never a token count; other ints (numpy, IntEnum) are fine.
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(
-                f"{field} must be an integer, got {_type_name(value)}", field=field
-            )
-        value = int(value)
+    """A token count (``u32``)."""
+    if is_token_count(value):
+        return value
+    # bool is an int subclass but never a token count; other ints (numpy, IntEnum) are fine.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{field} must be an integer, got {_type_name(value)}", field=field)
+    value = int(value)
     if not 0 <= value <= MAX_TOKENS:
         raise ValidationError(
             f"{field} must be between 0 and {MAX_TOKENS} (an unsigned 32-bit integer), got {value}",
@@ -117,9 +182,10 @@ def check_tokens(value: object, field: str) -> int:
 
 
 def check_non_negative(value: object, field: str) -> float:
-    if type(value) is float:
-        number = value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    """A latency or cost: a finite number >= 0, as a ``float``."""
+    if is_finite_non_negative(value):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             number = float(value)
         except OverflowError:  # an int beyond any float
@@ -133,6 +199,7 @@ def check_non_negative(value: object, field: str) -> float:
 
 
 def check_embedding(value: object, field: str) -> list[float] | None:
+    """``None``, or a list of finite 32-bit floats (the core's ``Vec<f32>``)."""
     if value is None:
         return None
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
@@ -158,20 +225,14 @@ def check_embedding(value: object, field: str) -> list[float] | None:
 
 
 def check_metadata(value: object, field: str = "metadata") -> dict[str, str]:
-    if type(value) is not dict:
-        if not isinstance(value, Mapping):
-            raise ValidationError(
-                f"{field} must be a mapping of strings to strings, got {_type_name(value)}",
-                field=field,
-            )
-        value = dict(value)
-    for key, item in value.items():
-        if type(key) is not str or type(item) is not str or not key.isascii() or not item.isascii():
-            return _check_metadata_slow(value, field)
-    return value
-
-
-def _check_metadata_slow(value: dict[Any, Any], field: str) -> dict[str, str]:
+    """Metadata: strings to strings (``coerce_metadata`` converts other values first)."""
+    if is_string_metadata(value):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"{field} must be a mapping of strings to strings, got {_type_name(value)}",
+            field=field,
+        )
     out: dict[str, str] = {}
     for key, item in value.items():
         if not isinstance(key, str):
@@ -193,6 +254,7 @@ def _check_metadata_slow(value: dict[Any, Any], field: str) -> dict[str, str]:
 
 
 def check_str_list(value: object, field: str) -> list[str]:
+    """A list of strings (``errors``), copied."""
     # A mapping would pass as the list of its keys, silently dropping its values.
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise ValidationError(
@@ -200,13 +262,14 @@ def check_str_list(value: object, field: str) -> list[str]:
         )
     out = list(value)
     for i, item in enumerate(out):
-        if type(item) is not str or not item.isascii():
+        if not is_plain_str(item):
             out[i] = check_str(item, f"{field}[{i}]")
     return out
 
 
-def check_event_id(value: object) -> str:
-    if type(value) is str and _CANONICAL_UUID.fullmatch(value):
+def check_event_id(value: object, field: str = "event_id") -> str:
+    """An event id: a UUID (or its text in any form ``uuid.UUID`` reads), canonicalised."""
+    if is_event_id(value):
         return value
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -215,10 +278,13 @@ def check_event_id(value: object) -> str:
             return str(uuid.UUID(value))
         except ValueError:
             pass
-    raise ValidationError(f"event_id must be a UUID string, got {value!r}", field="event_id")
+    raise ValidationError(f"{field} must be a UUID string, got {value!r}", field=field)
 
 
-def check_timestamp(value: object) -> datetime:
+def check_timestamp(value: object, field: str = "timestamp") -> datetime:
+    """A timestamp: a datetime (naive means UTC) or RFC 3339 text, as an aware UTC datetime."""
+    if is_utc_datetime(value):
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is None:
             # Naive datetimes are taken as UTC (what datetime.utcnow() users mean).
@@ -229,25 +295,25 @@ def check_timestamp(value: object) -> datetime:
             return value.astimezone(timezone.utc)
         except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
             raise ValidationError(
-                f"timestamp {value.isoformat()} is out of range in UTC",
-                field="timestamp",
+                f"{field} {value.isoformat()} is out of range in UTC",
+                field=field,
                 cause=exc,
             ) from exc
     if isinstance(value, str):
-        return parse_timestamp(value)
+        return parse_timestamp(value, field)
     raise ValidationError(
-        f"timestamp must be a datetime or an RFC 3339 string, got {_type_name(value)}",
-        field="timestamp",
+        f"{field} must be a datetime or an RFC 3339 string, got {_type_name(value)}",
+        field=field,
     )
 
 
-def parse_timestamp(text: str) -> datetime:
+def parse_timestamp(text: str, field: str = "timestamp") -> datetime:
     """Parse an RFC 3339 timestamp (as chrono writes it: up to 9 fraction digits) into UTC."""
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise ValidationError(
-            f"timestamp must be RFC 3339 (e.g. 2024-01-01T00:00:00.000000Z), got {text!r}",
-            field="timestamp",
+            f"{field} must be RFC 3339 (e.g. 2024-01-01T00:00:00.000000Z), got {text!r}",
+            field=field,
         )
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
@@ -266,7 +332,7 @@ def parse_timestamp(text: str) -> datetime:
         return parsed.astimezone(timezone.utc)
     except (ValueError, OverflowError) as exc:
         raise ValidationError(
-            f"timestamp {text!r} is not a valid date: {exc}", field="timestamp", cause=exc
+            f"{field} {text!r} is not a valid date: {exc}", field=field, cause=exc
         ) from exc
 
 
@@ -276,66 +342,3 @@ def format_timestamp(value: datetime) -> str:
         f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
         f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}Z"
     )
-
-
-def truncate_text(text: str, limit: int = MAX_TEXT_LENGTH) -> str:
-    """``text`` cut to at most ``limit`` characters (code points, as the core counts them)."""
-    return text if len(text) <= limit else text[:limit]
-
-
-def coerce_metadata(metadata: Mapping[Any, Any] | None) -> dict[str, str]:
-    """Convert any mapping into the core's ``HashMap<String, String>``, by one rule.
-
-    Keys become ``str(key)``. String values are kept as they are. Every other value
-    of JSON's own types becomes its compact JSON text, so ``True`` -> ``"true"``,
-    ``None`` -> ``"null"``, ``3`` -> ``"3"``, ``0.5`` -> ``"0.5"``, ``[1, 2]`` ->
-    ``"[1,2]"``, ``{"a": 1}`` -> ``'{"a":1}'`` (keys sorted; objects nested inside
-    become ``str(obj)``; NaN and infinities become ``NaN`` / ``Infinity``); any other
-    value (a datetime, a UUID, a custom object) becomes ``str(value)``. A value whose
-    ``str()`` fails becomes ``<unprintable TYPE>``. The result is always valid
-    metadata: anything but a mapping (or ``None``), or text with a lone surrogate,
-    raises ``ValidationError``.
-    """
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, Mapping):
-        raise ValidationError(
-            f"metadata must be a mapping, got {_type_name(metadata)}", field="metadata"
-        )
-    out: dict[str, str] = {}
-    for key, value in metadata.items():
-        name = key if type(key) is str else _safe_str(key)
-        if type(value) is str:
-            text = value
-        elif isinstance(value, str):
-            text = str.__str__(value)
-        else:
-            text = _to_json_text(value)
-        if not (name.isascii() and text.isascii()):
-            _check_encodable(name, "metadata")
-            _check_encodable(text, f"metadata.{name}")
-        out[name] = text
-    return out
-
-
-_JSON_NATIVE = (dict, list, tuple, int, float, bool, type(None))
-
-
-def _safe_str(value: Any) -> str:
-    try:
-        text = str(value)
-    except Exception:  # a broken __str__, an int past the digit limit, deep nesting
-        return f"<unprintable {_type_name(value)}>"
-    return text if type(text) is str else str.__str__(text)
-
-
-def _to_json_text(value: Any) -> str:
-    if not isinstance(value, _JSON_NATIVE):
-        return _safe_str(value)
-    try:
-        return json.dumps(
-            value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=_safe_str
-        )
-    except (TypeError, ValueError, RecursionError):
-        # Unsortable mixed-type keys, a circular structure, deep nesting, a huge int.
-        return _safe_str(value)

@@ -21,16 +21,14 @@ from typing import Any
 
 from typing_extensions import Self, Unpack
 
-from ._base import BaseClient
-from ._capture import TrackFields
-from ._delivery import Record
+from ._assembly import TrackFields
+from ._client_base import BaseClient
 from ._log import capture_internal_exceptions
-from ._producers import AsyncProducer, map_error
 from ._sender import CloseProducer, IORequest, Produce, Sender, StartConnect, Step, drive
 from ._spool import _leaked
-from .client import _test_event
+from ._transports.aiokafka import AIOKafkaAdapter
 from .events import TelemetryEvent
-from .exceptions import SentinelError
+from .exceptions import SentinelError, TimeoutError
 
 try:
     import aiokafka  # noqa: F401  (fail early, with the extra to install)
@@ -58,9 +56,8 @@ class AsyncSentinelClient(BaseClient):
         self._wake_event: asyncio.Event | None = None
         self._stopping = False
         self._executor: ThreadPoolExecutor | None = None
-        self._spooled_on_cancel = False
         super().__init__(config, **options)
-        self._producer = AsyncProducer(self.config)
+        self._producer = AIOKafkaAdapter(self.config)
 
     # -- public API (coroutines) -------------------------------------------------------
 
@@ -112,10 +109,15 @@ class AsyncSentinelClient(BaseClient):
         Raises ``ConnectionError``, ``TimeoutError`` or ``SendError`` with a plain reason.
         """
         started = time.monotonic()
-        producer = AsyncProducer(self.config)
+        producer = AIOKafkaAdapter(self.config)
         try:
-            await asyncio.wait_for(producer.connect(), timeout)
-            event = _test_event(self.config.service_name)
+            try:
+                await asyncio.wait_for(producer.connect(), timeout)
+            except SentinelError:
+                raise  # already says what failed (a TimeoutError among them)
+            except asyncio.TimeoutError as exc:
+                raise TimeoutError(f"no connection within {timeout:g} s", cause=exc) from exc
+            event = self._ping_event()
             done: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
 
             def on_done(exc: BaseException | None) -> None:
@@ -125,11 +127,11 @@ class AsyncSentinelClient(BaseClient):
             key, payload = event.event_id.encode(), event.to_json()
             await producer.send(self.config.topic, key, payload, on_done)
             remaining = max(0.01, timeout - (time.monotonic() - started))
-            error = await asyncio.wait_for(done, remaining)
-            if error is not None:
-                raise map_error(error) from error
-        except asyncio.TimeoutError as exc:
-            raise map_error(TimeoutError(f"no acknowledgement within {timeout:g} s")) from exc
+            try:
+                error, acknowledged = await asyncio.wait_for(done, remaining), True
+            except asyncio.TimeoutError:
+                error, acknowledged = None, False
+            self._ping_verdict(acknowledged, error, timeout)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(producer.close(), 2.0)
@@ -145,12 +147,6 @@ class AsyncSentinelClient(BaseClient):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        return (
-            f"<AsyncSentinelClient brokers={list(self.config.brokers)} "
-            f"topic={self.config.topic!r} state={self._core.state.value}>"
-        )
 
     # -- sender task -------------------------------------------------------------------
 
@@ -179,7 +175,7 @@ class AsyncSentinelClient(BaseClient):
             self._core.reset_connection()
             self._sender = Sender(self._core)
             _leaked.append(self._producer.abandon())
-            self._producer = AsyncProducer(self.config)
+            self._producer = AIOKafkaAdapter(self.config)
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._wake_event = asyncio.Event()
@@ -211,16 +207,16 @@ class AsyncSentinelClient(BaseClient):
                     await event.wait()
                     handle.cancel()
                 event.clear()
-                with capture_internal_exceptions("sender"):
+                with capture_internal_exceptions():
                     await self._drive(sender.cycle())
         except asyncio.CancelledError:
             # The loop is shutting down (asyncio.run() ending) without close(). aiokafka's
             # own tasks are being cancelled with ours, so nothing can be sent any more:
             # everything goes to the spool below, and the exit hook delivers it.
-            self._spooled_on_cancel = True
+            pass
         finally:
             self._started = False  # no fast path from now on: see _ensure_started
-            with capture_internal_exceptions("sender shutdown"):
+            with capture_internal_exceptions():
                 await self._drive(sender.shutdown())
 
     async def _drive(self, step: Step) -> None:
@@ -257,24 +253,13 @@ class AsyncSentinelClient(BaseClient):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._io_sync, request)
 
-    def _done_callback(self, record: Record) -> Any:
-        complete, wake, queue = self._core.complete, self._wake, self._queue
-
-        def done(exc: BaseException | None) -> None:
-            complete(record, exc)
-            if queue.sender_asleep:
-                wake()
-
-        return done
-
     async def _connect(self) -> None:
-        error: BaseException | None = None
         try:
             await self._producer.connect()
         except Exception as exc:
-            error = exc if isinstance(exc, SentinelError) else map_error(exc)
-        self._sender.connect_done(error)
-        self._wake()
+            self._connect_finished(exc)
+        else:
+            self._connect_finished(None)
 
     def _close_at_exit(self, timeout: float) -> None:
         """At interpreter exit the event loop is usually gone: put what is still held on
@@ -320,4 +305,4 @@ class AsyncSentinelClient(BaseClient):
         self._stopping = False
         self._executor = None
         super()._reset_after_fork()
-        self._producer = AsyncProducer(self.config)
+        self._producer = AIOKafkaAdapter(self.config)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ._validation import coerce_metadata
+from ._coercion import coerce_metadata
 from .events import PromptInfo, ResponseInfo, TelemetryEvent
 from .exceptions import ValidationError
 
@@ -33,44 +33,46 @@ class TelemetryEventBuilder:
     event id and timestamp unless they were set.
     """
 
-    __slots__ = (
-        "_cost",
-        "_errors",
-        "_event_id",
-        "_latency",
-        "_metadata",
-        "_model",
-        "_prompt",
-        "_response",
-        "_service",
-        "_span_id",
-        "_timestamp",
-        "_trace_id",
-    )
+    __slots__ = ("_errors", "_fields", "_metadata", "_prompt", "_response")
 
     def __init__(self) -> None:
-        self._service: str | None = None
-        self._model: str | None = None
+        self._fields: dict[str, Any] = {}  # TelemetryEvent's own keyword arguments
         self._prompt: dict[str, Any] = {}
         self._response: dict[str, Any] = {}
-        self._latency: float = 0.0
-        self._cost: float = 0.0
         self._metadata: dict[str, str] = {}
         self._errors: list[str] = []
-        self._trace_id: str | None = None
-        self._span_id: str | None = None
-        self._event_id: str | None = None
-        self._timestamp: datetime | None = None
+
+    def _set(self, **fields: Any) -> TelemetryEventBuilder:
+        self._fields.update(fields)
+        return self
 
     def service(self, name: str) -> TelemetryEventBuilder:
         """The service that made the call (1-255 characters)."""
-        self._service = name
-        return self
+        return self._set(service_name=name)
 
     def model(self, name: str) -> TelemetryEventBuilder:
         """The model that answered, e.g. ``"gpt-4o"``."""
-        self._model = name
-        return self
+        return self._set(model=name)
+
+    def latency(self, ms: float) -> TelemetryEventBuilder:
+        """How long the call took, in milliseconds (finite, >= 0)."""
+        return self._set(latency_ms=ms)
+
+    def cost(self, usd: float) -> TelemetryEventBuilder:
+        """What the call cost, in US dollars (finite, >= 0)."""
+        return self._set(cost_usd=usd)
+
+    def trace(self, trace_id: str, span_id: str | None = None) -> TelemetryEventBuilder:
+        """Tie the event to a distributed trace (and optionally a span)."""
+        return self._set(trace_id=trace_id, span_id=span_id)
+
+    def event_id(self, event_id: str) -> TelemetryEventBuilder:
+        """Use this event id (a UUID) instead of a fresh one, e.g. to re-send an event."""
+        return self._set(event_id=event_id)
+
+    def timestamp(self, when: datetime) -> TelemetryEventBuilder:
+        """When the call happened (default: the time of ``build()``); naive means UTC."""
+        return self._set(timestamp=when)
 
     def prompt(
         self, text: str = "", tokens: int = 0, embedding: Sequence[float] | None = None
@@ -95,16 +97,6 @@ class TelemetryEventBuilder:
         }
         return self
 
-    def latency(self, ms: float) -> TelemetryEventBuilder:
-        """How long the call took, in milliseconds (finite, >= 0)."""
-        self._latency = ms
-        return self
-
-    def cost(self, usd: float) -> TelemetryEventBuilder:
-        """What the call cost, in US dollars (finite, >= 0)."""
-        self._cost = usd
-        return self
-
     def metadata(
         self, values: Mapping[str, Any] | None = None, /, **more: Any
     ) -> TelemetryEventBuilder:
@@ -121,50 +113,24 @@ class TelemetryEventBuilder:
         self._metadata.update(coerce_metadata(more))
         return self
 
-    def trace(self, trace_id: str, span_id: str | None = None) -> TelemetryEventBuilder:
-        """Tie the event to a distributed trace (and optionally a span)."""
-        self._trace_id = trace_id
-        self._span_id = span_id
-        return self
-
     def error(self, message: str) -> TelemetryEventBuilder:
         """Record an error the call ran into; may be called several times."""
         self._errors.append(message)
         return self
 
-    def event_id(self, event_id: str) -> TelemetryEventBuilder:
-        """Use this event id (a UUID) instead of a fresh one, e.g. to re-send an event."""
-        self._event_id = event_id
-        return self
-
-    def timestamp(self, when: datetime) -> TelemetryEventBuilder:
-        """When the call happened (default: the time of ``build()``); naive means UTC."""
-        self._timestamp = when
-        return self
-
     def build(self) -> TelemetryEvent:
         """Validate and return the event (raises ``ValidationError`` naming the field)."""
-        if self._service is None:
+        fields = self._fields
+        if fields.get("service_name") is None:
             raise ValidationError("service is required: call .service(name)", field="service_name")
-        if self._model is None:
+        if fields.get("model") is None:
             raise ValidationError("model is required: call .model(name)", field="model")
-        extra: dict[str, Any] = {}
-        if self._event_id is not None:
-            extra["event_id"] = self._event_id
-        if self._timestamp is not None:
-            extra["timestamp"] = self._timestamp
         return TelemetryEvent(
-            service_name=self._service,
-            model=self._model,
+            **fields,
             prompt=PromptInfo(**self._prompt),
             response=ResponseInfo(**self._response),
-            latency_ms=self._latency,
-            cost_usd=self._cost,
             metadata=dict(self._metadata),
             errors=list(self._errors),
-            trace_id=self._trace_id,
-            span_id=self._span_id,
-            **extra,
         )
 
 

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 from typing_extensions import Self, Unpack
 
-from ._base import BaseClient
-from ._capture import TrackFields
-from ._delivery import Record
+from ._assembly import TrackFields
+from ._client_base import BaseClient
 from ._log import capture_internal_exceptions
-from ._producers import SyncProducer, map_error
 from ._sender import CloseProducer, IORequest, Produce, StartConnect, Step, drive
 from ._spool import _leaked
+from ._transports.kafka_python import KafkaPythonProducer
 from .events import TelemetryEvent
-from .exceptions import SentinelError
 
 __all__ = ["SentinelClient"]
 
@@ -48,7 +46,7 @@ class SentinelClient(BaseClient):
         self._start_lock = threading.Lock()
         self._stopping = False
         super().__init__(config, **options)
-        self._producer = SyncProducer(self.config)
+        self._producer = KafkaPythonProducer(self.config)
         if self._enabled and self._spool is not None and self._spool.path.exists():
             # An earlier process left a spool here: deliver it without waiting for the
             # first event (a stat() call; the sender opens the file on its thread).
@@ -130,10 +128,10 @@ class SentinelClient(BaseClient):
         = "true"`` so consumers can skip it.
         """
         started = time.monotonic()
-        producer = SyncProducer(self.config)
+        producer = KafkaPythonProducer(self.config)
         producer.connect(timeout_ms=max(1, int(timeout * 1000)))
         try:
-            event = _test_event(self.config.service_name)
+            event = self._ping_event()
             done = threading.Event()
             result: list[BaseException | None] = []
 
@@ -143,10 +141,8 @@ class SentinelClient(BaseClient):
 
             producer.send(self.config.topic, event.event_id.encode(), event.to_json(), on_done)
             producer.flush(max(0.0, timeout - (time.monotonic() - started)))
-            if not done.wait(max(0.0, timeout - (time.monotonic() - started))):
-                raise map_error(TimeoutError(f"no acknowledgement within {timeout:g} s"))
-            if result[0] is not None:
-                raise map_error(result[0]) from result[0]
+            acknowledged = done.wait(max(0.0, timeout - (time.monotonic() - started)))
+            self._ping_verdict(acknowledged, result[0] if result else None, timeout)
         finally:
             producer.close(timeout=0)
         return (time.monotonic() - started) * 1000
@@ -161,12 +157,6 @@ class SentinelClient(BaseClient):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return (
-            f"<SentinelClient brokers={list(self.config.brokers)} "
-            f"topic={self.config.topic!r} state={self._core.state.value}>"
-        )
 
     # -- sender thread: drives the shared Sender with blocking calls -------------------
 
@@ -199,11 +189,11 @@ class SentinelClient(BaseClient):
             elif timeout > 0:
                 wake_event.wait(timeout)
             wake_event.clear()
-            with capture_internal_exceptions("sender"):
+            with capture_internal_exceptions():
                 self._drive(sender.cycle())
             with self._idle:
                 self._idle.notify_all()
-        with capture_internal_exceptions("sender shutdown"):
+        with capture_internal_exceptions():
             self._drive(sender.shutdown())
         with self._idle:
             self._idle.notify_all()
@@ -227,25 +217,14 @@ class SentinelClient(BaseClient):
             return None
         return self._io_sync(request)
 
-    def _done_callback(self, record: Record) -> Callable[[BaseException | None], None]:
-        complete, wake, queue = self._core.complete, self._wake, self._queue
-
-        def done(exc: BaseException | None) -> None:  # on kafka-python's I/O thread
-            complete(record, exc)
-            if queue.sender_asleep:  # else it polls and books this within poll_s
-                wake()
-
-        return done
-
     def _connect(self) -> None:
         """On a short-lived thread, so the sender keeps spilling while this hangs."""
-        error: BaseException | None = None
         try:
             self._producer.connect()
         except Exception as exc:
-            error = exc if isinstance(exc, SentinelError) else map_error(exc)
-        self._sender.connect_done(error)
-        self._wake()
+            self._connect_finished(exc)
+        else:
+            self._connect_finished(None)
 
     def _close_at_exit(self, timeout: float) -> None:
         self.close(timeout)
@@ -267,12 +246,4 @@ class SentinelClient(BaseClient):
         self._stopping = False
         super()._reset_after_fork()
         self._started = False
-        self._producer = SyncProducer(self.config)
-
-
-def _test_event(service_name: str) -> TelemetryEvent:
-    return TelemetryEvent(
-        service_name=service_name,
-        model="sentinel-check",
-        metadata={"sentinel.test": "true"},
-    )
+        self._producer = KafkaPythonProducer(self.config)

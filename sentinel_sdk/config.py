@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ._options import SECRET, check, option, parse_text
+from ._config_fields import SECRET, check, option, parse_text
 from ._validation import MAX_TEXT_LENGTH
 from .exceptions import ConfigurationError
 
@@ -54,133 +54,55 @@ class SentinelConfig:
     "code only" are callables or objects and cannot come from text.
     """
 
+    # One line per option: the table (kept one by fmt: off).
+    # fmt: off
     # -- where events go ---------------------------------------------------------------
-    brokers: Sequence[str] = option(
-        ("localhost:9092",), "Kafka bootstrap servers, host:port.", kind="list"
-    )
+    brokers: Sequence[str] = option(("localhost:9092",), "Kafka bootstrap servers, host:port.", kind="list")
     topic: str = option("llm.telemetry", "Topic the events are written to.", kind="str")
-    service_name: str = option(
-        "unknown_service",
-        "Service name put on events that do not set one (1-255 chars).",
-        kind="str",
-    )
+    service_name: str = option("unknown_service", "Service name put on events that do not set one (1-255 chars).", kind="str")
     client_id: str = option("llm-sentinel-python", "Kafka client id.", kind="str")
     enabled: bool = option(True, "Kill switch: false makes every call a no-op.", kind="bool")
 
     # -- producer ----------------------------------------------------------------------
-    compression_type: str = option(
-        "gzip", "Batch compression.", kind="choice", choices=COMPRESSION_TYPES
-    )
+    compression_type: str = option("gzip", "Batch compression.", kind="choice", choices=COMPRESSION_TYPES)
     batch_size: int = option(16384, "Max bytes per partition batch.", kind="int", minimum=0)
     linger_ms: int = option(10, "Time to wait to fill a batch, ms.", kind="int", minimum=0)
-    request_timeout_ms: int = option(
-        30000, "Time to wait for a broker response, ms.", kind="int", minimum=1
-    )
-    delivery_timeout_ms: int = option(
-        120000,
-        "Time the producer keeps retrying one batch before it goes to the spool, ms.",
-        kind="int",
-        minimum=1,
-    )
-    retry_backoff_ms: int = option(
-        100, "First retry / reconnect backoff, ms (doubles with jitter).", kind="int", minimum=1
-    )
-    retry_backoff_max_ms: int = option(
-        10000, "Longest retry / reconnect backoff, ms.", kind="int", minimum=1
-    )
+    request_timeout_ms: int = option(30000, "Time to wait for a broker response, ms.", kind="int", minimum=1)
+    delivery_timeout_ms: int = option(120000, "Time the producer keeps retrying one batch before it goes to the spool, ms.", kind="int", minimum=1)
+    retry_backoff_ms: int = option(100, "First retry / reconnect backoff, ms (doubles with jitter).", kind="int", minimum=1)
+    retry_backoff_max_ms: int = option(10000, "Longest retry / reconnect backoff, ms.", kind="int", minimum=1)
 
     # -- security ----------------------------------------------------------------------
-    security_protocol: str = option(
-        "PLAINTEXT", "How to talk to the brokers.", kind="choice", choices=SECURITY_PROTOCOLS
-    )
-    sasl_mechanism: str | None = option(
-        None,
-        "SASL mechanism (with SASL_PLAINTEXT / SASL_SSL).",
-        kind="choice?",
-        choices=SASL_MECHANISMS,
-    )
+    security_protocol: str = option("PLAINTEXT", "How to talk to the brokers.", kind="choice", choices=SECURITY_PROTOCOLS)
+    sasl_mechanism: str | None = option(None, "SASL mechanism (with SASL_PLAINTEXT / SASL_SSL).", kind="choice?", choices=SASL_MECHANISMS)
     sasl_username: str | None = option(None, "SASL user name.", kind="str?")
     sasl_password: str | None = option(None, "SASL password (never logged).", kind="str?")
     ssl_cafile: str | None = option(None, "CA bundle (PEM) to verify the brokers.", kind="str?")
     ssl_certfile: str | None = option(None, "Client certificate (PEM), for mTLS.", kind="str?")
     ssl_keyfile: str | None = option(None, "Client private key (PEM), for mTLS.", kind="str?")
-    ssl_keyfile_password: str | None = option(
-        None, "Password of the client key (never logged).", kind="str?"
-    )
-    ssl_check_hostname: bool = option(
-        True, "Check that the broker certificate matches its host name.", kind="bool"
-    )
+    ssl_keyfile_password: str | None = option(None, "Password of the client key (never logged).", kind="str?")
+    ssl_check_hostname: bool = option(True, "Check that the broker certificate matches its host name.", kind="bool")
 
     # -- delivery pipeline -------------------------------------------------------------
-    max_queue_size: int = option(
-        10000,
-        "Events held in memory (waiting or in flight) before spilling.",
-        kind="int",
-        minimum=1,
-    )
-    max_queue_bytes: int = option(
-        32 * 1024 * 1024,
-        "Bytes held in memory (waiting or in flight) before spilling.",
-        kind="int",
-        minimum=1024,
-    )
-    spool_enabled: bool = option(
-        True, "Keep events on disk while the broker is unreachable.", kind="bool"
-    )
-    spool_dir: str | None = option(
-        None, "Spool directory (default: a per-topic folder in the user cache dir).", kind="str?"
-    )
-    spool_max_bytes: int = option(
-        256 * 1024 * 1024,
-        "Largest the spool may grow; past it events are dropped, counted.",
-        kind="int",
-        minimum=1024 * 1024,
-    )
-    shutdown_timeout: float = option(
-        5.0, "Seconds close() and the exit hook wait for delivery.", kind="float", minimum=0
-    )
+    max_queue_size: int = option(10000, "Events held in memory (waiting or in flight) before spilling.", kind="int", minimum=1)
+    max_queue_bytes: int = option(32 * 1024 * 1024, "Bytes held in memory (waiting or in flight) before spilling.", kind="int", minimum=1024)
+    spool_enabled: bool = option(True, "Keep events on disk while the broker is unreachable.", kind="bool")
+    spool_dir: str | None = option(None, "Spool directory (default: a per-topic folder in the user cache dir).", kind="str?")
+    spool_max_bytes: int = option(256 * 1024 * 1024, "Largest the spool may grow; past it events are dropped, counted.", kind="int", minimum=1024 * 1024)
+    shutdown_timeout: float = option(5.0, "Seconds close() and the exit hook wait for delivery.", kind="float", minimum=0)
 
     # -- what is captured --------------------------------------------------------------
-    sample_rate: float = option(
-        1.0,
-        "Share of traces kept (0.0-1.0), decided per trace id.",
-        kind="float",
-        minimum=0,
-        maximum=1,
-    )
-    capture_content: bool = option(
-        True, "False strips prompt and response text from events.", kind="bool"
-    )
-    truncate_text: bool = option(
-        True, "Cut texts longer than max_text_length instead of rejecting them.", kind="bool"
-    )
-    max_text_length: int = option(
-        MAX_TEXT_LENGTH,
-        "Longest prompt / response text kept, in characters.",
-        kind="int",
-        minimum=0,
-        maximum=MAX_TEXT_LENGTH,
-    )
-    pricing: Mapping[str, Mapping[str, float]] | str | None = option(
-        None, "Price overrides: a mapping or a JSON file path.", kind="str?"
-    )
+    sample_rate: float = option(1.0, "Share of traces kept (0.0-1.0), decided per trace id.", kind="float", minimum=0, maximum=1)
+    capture_content: bool = option(True, "False strips prompt and response text from events.", kind="bool")
+    truncate_text: bool = option(True, "Cut texts longer than max_text_length instead of rejecting them.", kind="bool")
+    max_text_length: int = option(MAX_TEXT_LENGTH, "Longest prompt / response text kept, in characters.", kind="int", minimum=0, maximum=MAX_TEXT_LENGTH)
+    pricing: Mapping[str, Mapping[str, float]] | str | None = option(None, "Price overrides: a mapping or a JSON file path.", kind="str?")
 
     # -- hooks (code only) -------------------------------------------------------------
-    before_send: BeforeSend | None = option(
-        None,
-        "Called on the sender with each event; return it (changed or not) or None to drop it.",
-        kind="callable",
-        env=False,
-    )
-    on_success: OnSuccess | None = option(
-        None,
-        "Called on the sender after the broker acknowledged an event.",
-        kind="callable",
-        env=False,
-    )
-    on_error: OnError | None = option(
-        None, "Called on the sender when an event could not be kept.", kind="callable", env=False
-    )
+    before_send: BeforeSend | None = option(None, "Called on the sender with each event; return it (changed or not) or None to drop it.", kind="callable", env=False)
+    on_success: OnSuccess | None = option(None, "Called on the sender after the broker acknowledged an event.", kind="callable", env=False)
+    on_error: OnError | None = option(None, "Called on the sender when an event could not be kept.", kind="callable", env=False)
+    # fmt: on
 
     # ------------------------------------------------------------------------------------
 
@@ -304,20 +226,6 @@ class SentinelConfig:
     def options(cls) -> list[dataclasses.Field[Any]]:
         """The option table (dataclass fields with ``metadata["doc"]``), in order."""
         return list(fields(cls))
-
-    # -- translation to the Kafka clients (the only two places) --------------------------
-
-    def kafka_python_settings(self) -> dict[str, Any]:
-        """Keyword arguments for ``kafka.KafkaProducer`` (kafka-python)."""
-        from ._kafka_settings import kafka_python_settings
-
-        return kafka_python_settings(self)
-
-    def aiokafka_settings(self) -> dict[str, Any]:
-        """Keyword arguments for ``aiokafka.AIOKafkaProducer``."""
-        from ._kafka_settings import aiokafka_settings
-
-        return aiokafka_settings(self)
 
 
 def _build(

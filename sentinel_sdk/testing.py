@@ -50,10 +50,10 @@ from typing import Any
 
 from typing_extensions import Self, Unpack
 
-from ._base import BaseClient
-from ._capture import Captured, Deferred, TrackFields
-from ._delivery import BATCH
-from ._runtime import set_client
+from ._assembly import Captured, Deferred, TrackFields
+from ._client_base import BaseClient
+from ._default_client import set_client
+from ._delivery_core import BATCH
 from .config import SentinelConfig
 from .events import TelemetryEvent
 

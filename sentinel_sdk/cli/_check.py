@@ -9,7 +9,14 @@ import click
 from sentinel_sdk.client import SentinelClient
 from sentinel_sdk.exceptions import SentinelError
 
-from ._options import Failure, build_config, connection_options, describe_connection, progress
+from ._options import (
+    Failure,
+    build_config,
+    connection_options,
+    describe_connection,
+    progress,
+    wait_option,
+)
 
 __all__ = ["check"]
 
@@ -17,13 +24,7 @@ __all__ = ["check"]
 @click.command()
 @connection_options
 @click.option("--service-name", help="Service name on the test event [env SENTINEL_SERVICE_NAME].")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for the connection and the acknowledgement.",
-)
+@wait_option("--timeout", 10.0, "Seconds to wait for the connection and the acknowledgement.")
 def check(timeout: float, service_name: str | None, **params: Any) -> None:
     """Connect, send one test event and wait for the broker's acknowledgement.
 

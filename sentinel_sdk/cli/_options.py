@@ -26,6 +26,7 @@ __all__ = [
     "progress",
     "quiet_library_logs",
     "scrub",
+    "wait_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,20 +89,13 @@ def connection_options(func: F) -> F:
             help="SASL password; prefer env SENTINEL_SASL_PASSWORD (flags show in `ps`). "
             "Asked for on a terminal when SASL needs one. Never printed.",
         ),
-        click.option(
-            "--ssl-cafile",
-            type=click.Path(dir_okay=False),
-            help="CA bundle (PEM) that signed the brokers' certificates [env SENTINEL_SSL_CAFILE].",
-        ),
-        click.option(
-            "--ssl-certfile",
-            type=click.Path(dir_okay=False),
-            help="Client certificate (PEM), for mTLS [env SENTINEL_SSL_CERTFILE].",
-        ),
-        click.option(
-            "--ssl-keyfile",
-            type=click.Path(dir_okay=False),
-            help="Client private key (PEM), for mTLS [env SENTINEL_SSL_KEYFILE].",
+        *(
+            click.option(flag, type=click.Path(dir_okay=False), help=f"{text} [env {env}].")
+            for flag, env, text in (
+                ("--ssl-cafile", "SENTINEL_SSL_CAFILE", "CA bundle (PEM) of the brokers' certs"),
+                ("--ssl-certfile", "SENTINEL_SSL_CERTFILE", "Client certificate (PEM), for mTLS"),
+                ("--ssl-keyfile", "SENTINEL_SSL_KEYFILE", "Client private key (PEM), for mTLS"),
+            )
         ),
         click.option(
             "--ssl-check-hostname/--no-ssl-check-hostname",
@@ -112,6 +106,13 @@ def connection_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def wait_option(flag: str, default: float, help: str) -> Callable[[F], F]:
+    """A ``--timeout``-like flag: seconds (at least 0.1) to wait, with its default shown."""
+    return click.option(
+        flag, type=click.FloatRange(min=0.1), default=default, show_default=True, help=help
+    )
 
 
 def build_config(params: Mapping[str, Any], **extra: Any) -> SentinelConfig:

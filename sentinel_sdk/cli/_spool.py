@@ -13,18 +13,23 @@ from sentinel_sdk._spool import Spool, default_spool_dir
 from sentinel_sdk.client import SentinelClient
 from sentinel_sdk.config import SentinelConfig
 
-from ._options import Failure, build_config, connection_options, describe_connection, progress
+from . import _options as options
 
 __all__ = ["spool", "spool_summary"]
 
 _PAGE = 1000
 
-spool_dir_option = click.option(
+_spool_dir_option = click.option(
     "--spool-dir",
     type=click.Path(file_okay=False),
     help="The spool directory [env SENTINEL_SPOOL_DIR; default: the one an app with the "
     "same brokers and topic uses, under the user cache dir].",
 )
+
+
+def _spool_options(func: options.F) -> options.F:
+    """The flags of every spool command: the connection (to find the spool) and --spool-dir."""
+    return options.connection_options(_spool_dir_option(func))
 
 
 @click.group()
@@ -38,8 +43,7 @@ def spool() -> None:
 
 
 @spool.command()
-@connection_options
-@spool_dir_option
+@_spool_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def show(spool_dir: str | None, as_json: bool, **params: Any) -> None:
     """Where the spool is, how many events and bytes it holds, their time span and topics."""
@@ -61,22 +65,15 @@ def show(spool_dir: str | None, as_json: bool, **params: Any) -> None:
 
 
 @spool.command()
-@connection_options
-@spool_dir_option
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for the broker to acknowledge everything.",
-)
+@_spool_options
+@options.wait_option("--timeout", 60.0, "Seconds to wait for the broker to acknowledge everything.")
 def replay(spool_dir: str | None, timeout: float, **params: Any) -> None:
     """Deliver the spooled events to Kafka now (oldest first), then delete them.
 
     Each event goes to the topic it was spooled for. Exit status 1 if some are
     still in the spool afterwards (they stay there, nothing is lost).
     """
-    config = build_config(params)
+    config = options.build_config(params)
     directory = _resolve_dir(spool_dir, params, config)
     probe = Spool(directory, config.spool_max_bytes)
     before, _ = probe.totals()
@@ -84,13 +81,13 @@ def replay(spool_dir: str | None, timeout: float, **params: Any) -> None:
         click.echo(f"Nothing to replay: the spool at {directory} is empty.")
         return
     if not probe.acquire_replay():
-        raise Failure(
+        raise options.Failure(
             f"another process is replaying the spool at {directory} (it holds replay.lock); "
             "it delivers these events itself"
         )
     probe.release_replay()
     probe.close()
-    progress(f"Replaying {before} event(s) to {describe_connection(config)}...")
+    options.progress(f"Replaying {before} event(s) to {options.describe_connection(config)}...")
     client = SentinelClient(config.replace(spool_dir=directory, spool_enabled=True))
     try:
         done = client.replay_spool(timeout)
@@ -100,20 +97,19 @@ def replay(spool_dir: str | None, timeout: float, **params: Any) -> None:
     left, _ = Spool(directory, config.spool_max_bytes).totals()
     if not done or left:
         reason = stats["last_error"] or f"not acknowledged within {timeout:g} s"
-        raise Failure(
+        raise options.Failure(
             f"replayed {stats['replayed']} of {before} event(s); {left} still in the spool at "
             f"{directory}: {reason}",
             config,
         )
     click.echo(
         f"Replayed {stats['replayed']} event(s) from {directory} to "
-        f"{describe_connection(config)}; the spool is empty."
+        f"{options.describe_connection(config)}; the spool is empty."
     )
 
 
 @spool.command()
-@connection_options
-@spool_dir_option
+@_spool_options
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def clear(spool_dir: str | None, yes: bool, **params: Any) -> None:
     """Delete every spooled event, without delivering it."""
@@ -188,7 +184,7 @@ def _resolve_dir(
     if spool_dir:
         return spool_dir
     if config is None:
-        config = build_config(params)
+        config = options.build_config(params)
     return config.spool_dir or default_spool_dir(config.brokers, config.topic)
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import click
 
-from sentinel_sdk._producers import _capture_client_logs, _explain
+from sentinel_sdk._transports.errors import client_logs, explain_connect_failure
+from sentinel_sdk._transports.kafka_python import kafka_python_settings
 from sentinel_sdk.config import SentinelConfig
 
-from ._options import Failure, build_config, connection_options, describe_connection
+from ._options import Failure, build_config, connection_options, describe_connection, wait_option
 
 __all__ = ["format_event", "tail"]
 
@@ -52,13 +53,7 @@ _TOPIC_RECHECK_S = 0.5
 @click.option(
     "--timeout", type=click.FloatRange(min=0), help="Stop after this many seconds (exit 0)."
 )
-@click.option(
-    "--connect-timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for the brokers to answer.",
-)
+@wait_option("--connect-timeout", 10.0, "Seconds to wait for the brokers to answer.")
 def tail(
     from_beginning: bool,
     as_json: bool,
@@ -120,10 +115,10 @@ def tail(
 def _connect(config: SentinelConfig, connect_timeout: float) -> Any:
     from kafka import KafkaConsumer
 
-    settings = config.replace(compression_type="none").kafka_python_settings()
+    settings = kafka_python_settings(config.replace(compression_type="none"))
     settings = {key: settings[key] for key in _CONSUMER_KEYS if key in settings}
     timeout_ms = int(connect_timeout * 1000)
-    with _capture_client_logs("kafka") as logs:
+    with client_logs("kafka") as logs:
         try:
             return KafkaConsumer(
                 **settings,
@@ -136,7 +131,8 @@ def _connect(config: SentinelConfig, connect_timeout: float) -> Any:
         except Exception as exc:
             config = config.replace(request_timeout_ms=timeout_ms)
             raise Failure(
-                f"cannot read {config.topic!r}: {_explain(exc, logs.messages, config)}", config
+                f"cannot read {config.topic!r}: {explain_connect_failure(exc, logs, config)}",
+                config,
             ) from exc
 
 

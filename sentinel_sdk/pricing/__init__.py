@@ -7,8 +7,8 @@ page of each provider and the date it was compiled (``PRICE_TABLE_DATE``).
 
 Every event a client sends without a cost (``cost_usd == 0``) gets one on the
 sender thread: ``cost_usd`` from ``prompt.tokens``, ``response.tokens`` and the
-cached input tokens in ``metadata["llm.usage.cache_read_tokens"]``, and
-``metadata["llm.cost_known"]`` set to ``"true"``, or ``"false"`` (cost 0) for a
+cached input tokens in ``metadata["gen_ai.usage.cache_read.input_tokens"]``, and
+``metadata["sentinel.cost_known"]`` set to ``"true"``, or ``"false"`` (cost 0) for a
 model the table does not know.
 
 Override or add prices per client::
@@ -26,8 +26,9 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sentinel_sdk._log import warn_once
+from sentinel_sdk._log import log_rate_limited
 from sentinel_sdk.exceptions import ConfigurationError
+from sentinel_sdk.metadata_keys import GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, SENTINEL_COST_KNOWN
 
 from ._table import ModelPrice, PriceTable, normalize_model, parse_prices
 
@@ -49,9 +50,9 @@ __all__ = [
     "normalize_model",
 ]
 
-CACHE_READ_KEY = "llm.usage.cache_read_tokens"
+CACHE_READ_KEY = GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS
 """Metadata key holding the input tokens served from the provider's prompt cache."""
-COST_KNOWN_KEY = "llm.cost_known"
+COST_KNOWN_KEY = SENTINEL_COST_KNOWN
 """Metadata key set by the cost fill-in: ``"true"``, or ``"false"`` for an unpriced model."""
 
 
@@ -125,8 +126,8 @@ def load_price_table(pricing: Mapping[str, Any] | str | os.PathLike[str] | None)
     return bundled_table().with_overrides(parse_prices(data, source=source))
 
 
-def cost_filler(config: SentinelConfig) -> Callable[[TelemetryEvent], None] | None:
-    """The sender's cost step for a client: ``fill(event)`` sets cost and ``llm.cost_known``.
+def cost_filler(config: SentinelConfig) -> Callable[[TelemetryEvent], None]:
+    """The sender's cost step for a client: ``fill(event)`` sets cost and ``sentinel.cost_known``.
 
     Called once per client (bad ``pricing`` overrides raise ``ConfigurationError`` here,
     when the client is created). ``fill`` runs on the sender thread for each event whose
@@ -147,7 +148,7 @@ def cost_filler(config: SentinelConfig) -> Callable[[TelemetryEvent], None] | No
             # A new dict: the event may be a shallow copy sharing the caller's metadata.
             event.metadata = {**metadata, COST_KNOWN_KEY: "false" if price is None else "true"}
         except Exception as exc:  # a cost is a nice-to-have: never lose the event over it
-            warn_once("cost-fill", "sentinel_sdk: could not price an event: %r", exc)
+            log_rate_limited("cost-fill", "sentinel_sdk: could not price an event: %r", exc)
 
     return fill
 

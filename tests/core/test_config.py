@@ -1,5 +1,5 @@
 """SentinelConfig: defaults, every invalid value, env / settings sources, secrets, and the
-translation into kafka-python and aiokafka producer settings."""
+translation into kafka-python and aiokafka producer settings (``sentinel_sdk._transports``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from sentinel_sdk import ConfigurationError, SentinelConfig
+from sentinel_sdk._transports.aiokafka import aiokafka_settings
+from sentinel_sdk._transports.kafka_python import kafka_python_settings
 
 PASSWORD = "hunter2-Sup3r-secret"
 KEY_PASSWORD = "key-pass-Xyzzy-42"
@@ -616,9 +618,9 @@ def test_passwords_never_in_log_output(
     caplog.set_level(logging.DEBUG)
     config = secret_config(tls).replace(brokers=[f"127.0.0.1:{closed_port()}"])
     logging.getLogger("app").info("configured %s / %r", config, config)
-    config.kafka_python_settings()
-    config.aiokafka_settings()
-    producer = KafkaProducer(**config.kafka_python_settings(), api_version=(2, 5))
+    kafka_python_settings(config)
+    aiokafka_settings(config)
+    producer = KafkaProducer(**kafka_python_settings(config), api_version=(2, 5))
     producer.close(timeout=0)
     client = SentinelClient(config, spool_dir=str(tmp_path / "spool"), enabled=True)
     logging.getLogger("app").info("client %r", client)
@@ -660,7 +662,7 @@ def test_plain_translation() -> None:
         retry_backoff_ms=20,
         retry_backoff_max_ms=900,
     )
-    kp = config.kafka_python_settings()
+    kp = kafka_python_settings(config)
     assert kp["bootstrap_servers"] == ["k1:9092", "k2:9092"]
     assert kp["client_id"] == "cid"
     assert kp["acks"] == "all"
@@ -676,7 +678,7 @@ def test_plain_translation() -> None:
     assert not {k for k in kp if k.startswith(("sasl_", "ssl_"))}
     assert set(kp) <= kafka_python_keys()
 
-    ak = config.aiokafka_settings()
+    ak = aiokafka_settings(config)
     assert ak["bootstrap_servers"] == ["k1:9092", "k2:9092"]
     assert ak["client_id"] == "cid"
     assert ak["acks"] == "all"
@@ -695,15 +697,15 @@ def test_plain_translation() -> None:
 def test_kafka_python_delivery_timeout_respects_its_lower_bound() -> None:
     # kafka-python refuses delivery_timeout_ms < linger_ms + request_timeout_ms.
     config = SentinelConfig(linger_ms=100, request_timeout_ms=5000, delivery_timeout_ms=1000)
-    assert config.kafka_python_settings()["delivery_timeout_ms"] == 5100
+    assert kafka_python_settings(config)["delivery_timeout_ms"] == 5100
 
 
 @pytest.mark.parametrize("compression", COMPRESSIONS)
 def test_every_compression_type_translates(compression: str) -> None:
     config = SentinelConfig(compression_type=compression)
     expected = None if compression == "none" else compression
-    assert config.kafka_python_settings()["compression_type"] == expected
-    assert config.aiokafka_settings()["compression_type"] == expected
+    assert kafka_python_settings(config)["compression_type"] == expected
+    assert aiokafka_settings(config)["compression_type"] == expected
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -716,16 +718,16 @@ def test_sasl_translation(mechanism: str, protocol: str, tls: TLSFiles) -> None:
         sasl_password=PASSWORD,
         ssl_cafile=tls.ca,
     )
-    for settings in (config.kafka_python_settings(), config.aiokafka_settings()):
+    for settings in (kafka_python_settings(config), aiokafka_settings(config)):
         assert settings["security_protocol"] == protocol
         assert settings["sasl_mechanism"] == mechanism
         assert settings["sasl_plain_username"] == "sentinel"
         assert settings["sasl_plain_password"] == PASSWORD
-    assert set(config.kafka_python_settings()) <= kafka_python_keys()
-    assert set(config.aiokafka_settings()) <= aiokafka_keys()
+    assert set(kafka_python_settings(config)) <= kafka_python_keys()
+    assert set(aiokafka_settings(config)) <= aiokafka_keys()
     has_tls = protocol == "SASL_SSL"
-    assert ("ssl_cafile" in config.kafka_python_settings()) is has_tls
-    assert ("ssl_context" in config.aiokafka_settings()) is has_tls
+    assert ("ssl_cafile" in kafka_python_settings(config)) is has_tls
+    assert ("ssl_context" in aiokafka_settings(config)) is has_tls
 
 
 @pytest.mark.parametrize("check_hostname", [True, False])
@@ -738,7 +740,7 @@ def test_ssl_translation(tls: TLSFiles, check_hostname: bool) -> None:
         ssl_keyfile_password=KEY_PASSWORD,
         ssl_check_hostname=check_hostname,
     )
-    kp = config.kafka_python_settings()
+    kp = kafka_python_settings(config)
     assert kp["security_protocol"] == "SSL"
     assert kp["ssl_cafile"] == tls.ca
     assert kp["ssl_certfile"] == tls.cert
@@ -748,7 +750,7 @@ def test_ssl_translation(tls: TLSFiles, check_hostname: bool) -> None:
     assert "sasl_mechanism" not in kp
     assert set(kp) <= kafka_python_keys()
 
-    ak = config.aiokafka_settings()
+    ak = aiokafka_settings(config)
     assert ak["security_protocol"] == "SSL"
     context = ak["ssl_context"]
     assert isinstance(context, ssl.SSLContext)
@@ -760,8 +762,8 @@ def test_ssl_translation(tls: TLSFiles, check_hostname: bool) -> None:
 
 def test_ssl_without_cafile_uses_default_trust(tls: TLSFiles) -> None:
     config = SentinelConfig(security_protocol="SSL")
-    assert config.kafka_python_settings()["ssl_cafile"] is None
-    context = config.aiokafka_settings()["ssl_context"]
+    assert kafka_python_settings(config)["ssl_cafile"] is None
+    context = aiokafka_settings(config)["ssl_context"]
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname is True
 
@@ -791,7 +793,7 @@ def test_kafka_producer_accepts_the_settings(tls: TLSFiles) -> None:
 
     port = closed_port()
     for config in translation_cases(tls):
-        settings = config.replace(brokers=[f"127.0.0.1:{port}"]).kafka_python_settings()
+        settings = kafka_python_settings(config.replace(brokers=[f"127.0.0.1:{port}"]))
         producer = KafkaProducer(**settings, api_version=(2, 5))
         try:
             for key, value in settings.items():
@@ -806,7 +808,7 @@ async def test_aiokafka_producer_accepts_the_settings(tls: TLSFiles) -> None:
     from aiokafka import AIOKafkaProducer
 
     for config in translation_cases(tls):
-        settings = config.aiokafka_settings()
+        settings = aiokafka_settings(config)
         producer = AIOKafkaProducer(**settings)
         try:
             expected = settings["compression_type"]

@@ -1,23 +1,26 @@
-"""The sender's books (``sentinel_sdk._delivery.DeliveryCore``), with no I/O at all.
+"""The sender's books (``sentinel_sdk._delivery_core.DeliveryCore``), with no I/O at all.
 
 Preparing (``before_send`` and what it may do wrong, validation, cost, serializing),
 routing (spill / overflow / in-flight cap), the health state machine with its
-backoff, booking completions, and ``idle()``. Time is a fake clock.
+backoff, booking completions, and ``idle()``. Time is a fake clock handed to the books,
+randomness a seeded or fake RNG: nothing is patched.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, OutOfOrderSequenceNumberError
 
-from sentinel_sdk import SentinelConfig, TelemetryEvent, _delivery
-from sentinel_sdk._capture import Captured, Deferred, build_event
-from sentinel_sdk._delivery import (
+from sentinel_sdk import SentinelConfig, TelemetryEvent
+from sentinel_sdk._assembly import Captured, Deferred, Finisher, build_event
+from sentinel_sdk._delivery_core import (
     BATCH,
     OVERFLOW_AT,
     REPLAY_WINDOW,
@@ -26,25 +29,25 @@ from sentinel_sdk._delivery import (
     Record,
     State,
 )
-from sentinel_sdk._producers import is_permanent, needs_new_producer
 from sentinel_sdk._queue import EventQueue
+from sentinel_sdk._spool import SpoolRow
 from sentinel_sdk._stats import DropReason, Stats
 from sentinel_sdk.exceptions import SendError
 
 
 class Clock:
+    """A clock the test moves by hand."""
+
     def __init__(self) -> None:
         self.now = 1000.0
 
-    def monotonic(self) -> float:
+    def __call__(self) -> float:
         return self.now
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(_delivery, "time", fake)
-    return fake
+def clock() -> Clock:
+    return Clock()
 
 
 @dataclass
@@ -78,6 +81,8 @@ def make(
     *,
     spool: bool = True,
     fill_cost: Callable[[TelemetryEvent], None] | None = None,
+    clock: Callable[[], float] | None = None,
+    rng: random.Random | None = None,
     **options: Any,
 ) -> Books:
     stats = Stats()
@@ -99,9 +104,9 @@ def make(
         stats,
         queue,
         spool_enabled=spool,
-        fill_cost=fill_cost,
-        is_permanent=is_permanent,
-        needs_new_producer=needs_new_producer,
+        finisher=Finisher(config, fill_cost) if fill_cost is not None else None,
+        clock=clock or Clock(),
+        rng=rng,
     )
     books = Books(core, queue, stats)
     return books
@@ -117,16 +122,9 @@ def replay_record(seq: int, event: TelemetryEvent | None = None) -> Record:
     return Record(None, event.event_id, "llm.telemetry", event.to_json(), 0, seq)
 
 
-class MessageSizeTooLargeError(Exception):
-    """Named like kafka-python's: the broker will never take this event."""
-
-
-class OutOfOrderSequenceNumberError(Exception):
-    """Named like kafka-python's: the producer's idempotence state is gone."""
-
-
-class KafkaTimeoutError(Exception):
-    """Named like kafka-python's: retriable."""
+def spool_row(seq: int) -> SpoolRow:
+    event = TelemetryEvent(service_name="svc", model="spooled")
+    return SpoolRow(seq, event.event_id, "llm.telemetry", event.to_json())
 
 
 # -- preparing -------------------------------------------------------------------------
@@ -149,13 +147,13 @@ def test_prepare_serializes_each_event_keyed_by_its_id_and_keeps_the_budget() ->
 def test_cost_is_filled_only_when_the_event_has_none() -> None:
     def fill(event: TelemetryEvent) -> None:
         event.cost_usd = 1.5
-        event.metadata["llm.cost_known"] = "true"
+        event.metadata["sentinel.cost_known"] = "true"
 
     books = make(fill_cost=fill)
     free, priced = books.prepared(1)[0], books.prepared(1, cost_usd=0.25)[0]
     assert TelemetryEvent.from_json(free.payload).cost_usd == 1.5
     assert TelemetryEvent.from_json(priced.payload).cost_usd == 0.25
-    assert "llm.cost_known" not in TelemetryEvent.from_json(priced.payload).metadata
+    assert "sentinel.cost_known" not in TelemetryEvent.from_json(priced.payload).metadata
 
 
 def test_before_send_can_change_or_replace_the_event() -> None:
@@ -292,19 +290,19 @@ def test_should_overflow_past_three_quarters_with_a_spool() -> None:
 def test_spilled_books_what_was_stored_and_drops_the_rest_as_spool_full() -> None:
     books = make()
     records = books.prepared(5)
-    assert books.core.spool_pending is None
+    assert books.core.replay.pending is None
     books.core.spilled(records, 3)
     assert books.stats.spooled == 3
     assert books.stats.dropped == {DropReason.SPOOL_FULL: 2}
     assert (books.queue.held_count, books.queue.held_bytes) == (0, 0)
-    assert books.core.spool_pending is True
+    assert books.core.replay.pending is True
     assert [e for e, _ in books.errors] == [r.event for r in records[3:]]
     assert all(
         isinstance(exc, RuntimeError) and "spool is full" in str(exc) for _, exc in books.errors
     )
     nothing = make()
     nothing.core.spilled(nothing.prepared(1), 0)
-    assert nothing.core.spool_pending is None  # nothing was written
+    assert nothing.core.replay.pending is None  # nothing was written
 
 
 def test_produce_room_caps_fresh_events_in_flight_at_half_the_budget() -> None:
@@ -325,13 +323,13 @@ def test_produce_room_caps_fresh_events_in_flight_at_half_the_budget() -> None:
 def test_produce_room_is_zero_once_half_the_bytes_are_in_flight() -> None:
     books = make(max_queue_size=1000, max_queue_bytes=100_000)
     core = books.core
-    while core.fresh_in_flight_bytes < 50_000:
-        books.in_flight(1)
+    sent: list[Record] = []
+    while sum(r.size for r in sent) < 50_000:
+        assert core.produce_room() > 0
+        sent += books.in_flight(1)
     assert core.produce_room() == 0
-    record = next(iter(core.in_flight))
-    core.complete(record, None)
+    core.complete(sent[0], None)
     core.process_completions()
-    assert core.fresh_in_flight_bytes < 50_000
     assert core.produce_room() > 0
 
 
@@ -347,19 +345,15 @@ def test_produce_room_lets_one_event_through_with_the_smallest_budget() -> None:
 # -- health ----------------------------------------------------------------------------
 
 
-def test_backoff_doubles_from_retry_backoff_up_to_the_cap_with_jitter(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    books = make(retry_backoff_ms=100, retry_backoff_max_ms=1000)
+def test_backoff_doubles_from_retry_backoff_up_to_the_cap_with_jitter() -> None:
     bounds: list[tuple[float, float]] = []
 
-    class Upper:
-        @staticmethod
-        def uniform(a: float, b: float) -> float:
+    class Upper(random.Random):
+        def uniform(self, a: float, b: float) -> float:
             bounds.append((a, b))
             return b
 
-    monkeypatch.setattr(_delivery, "random", Upper)
+    books = make(retry_backoff_ms=100, retry_backoff_max_ms=1000, rng=Upper())
     delays = [books.core.backoff() for _ in range(7)]
     assert delays == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0])
     assert all(a == pytest.approx(b / 2) for a, b in bounds)  # jitter: half to full
@@ -368,7 +362,7 @@ def test_backoff_doubles_from_retry_backoff_up_to_the_cap_with_jitter(
 
 
 def test_backoff_jitter_stays_in_bounds_and_varies() -> None:
-    books = make(retry_backoff_ms=200, retry_backoff_max_ms=200)
+    books = make(retry_backoff_ms=200, retry_backoff_max_ms=200, rng=random.Random(7))
     delays = [books.core.backoff() for _ in range(200)]
     assert all(0.1 <= d <= 0.2 for d in delays)
     assert len(set(delays)) > 100
@@ -381,21 +375,24 @@ def test_went_down_schedules_the_next_attempt_and_logs_once_per_outage(
     clock: Clock, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sentinel_sdk._log._last_logged", {})
-    books = make(retry_backoff_ms=100, retry_backoff_max_ms=1000)
+    books = make(retry_backoff_ms=100, retry_backoff_max_ms=1000, clock=clock)
     core = books.core
-    core.replay_after = 7
+    core.connected()
+    core.replay.counted(10)
+    core.replay.batch([spool_row(7)])
+    assert core.replay.window()[0] == 7
     with caplog.at_level(logging.WARNING, logger="sentinel_sdk"):
         core.went_down(ConnectionRefusedError("refused"))
         core.went_down("again")
     assert state(core) is State.DOWN
     assert books.stats.last_error == "again"
-    assert core.replay_after == 0
+    assert core.replay.window()[0] == 0  # replay starts over once back
     assert 0 < core.next_attempt_at - clock.now <= 0.2
     assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1
 
 
 def test_stall_without_acks_means_down(clock: Clock) -> None:
-    books = make()
+    books = make(clock=clock)
     core = books.core
     core.check_stall(clock.now)  # connecting, nothing in flight
     assert state(core) is State.CONNECTING
@@ -411,7 +408,7 @@ def test_stall_without_acks_means_down(clock: Clock) -> None:
 
 
 def test_a_recent_ack_or_nothing_in_flight_is_no_stall(clock: Clock) -> None:
-    books = make()
+    books = make(clock=clock)
     core = books.core
     core.connected()
     first, second = books.in_flight(2)
@@ -429,7 +426,7 @@ def test_a_recent_ack_or_nothing_in_flight_is_no_stall(clock: Clock) -> None:
 
 
 def test_may_probe_only_down_with_nothing_in_flight_after_the_backoff(clock: Clock) -> None:
-    books = make()
+    books = make(clock=clock)
     core = books.core
     assert not core.may_probe(clock.now)  # connecting
     core.went_down("x")
@@ -438,7 +435,7 @@ def test_may_probe_only_down_with_nothing_in_flight_after_the_backoff(clock: Clo
     assert core.may_probe(clock.now)
     (record,) = books.in_flight(1)
     assert not core.may_probe(clock.now)  # one probe at a time
-    core.next_attempt_at = clock.now + core.backoff()  # what the sender's probe does
+    core.probing()  # what the sender's probe does
     core.complete(record, KafkaTimeoutError("still down"))
     core.process_completions()
     assert not core.may_probe(clock.now)  # the probe's own backoff still runs
@@ -448,39 +445,91 @@ def test_may_probe_only_down_with_nothing_in_flight_after_the_backoff(clock: Clo
 
 def test_wants_replay_when_up_with_a_spool_to_replay_and_window_room() -> None:
     core = make().core
-    core.spool_pending = True
+    core.replay.counted(1)
     assert not core.wants_replay()  # connecting
     core.connected()
     assert core.wants_replay()
-    for seq in range(REPLAY_WINDOW // 2):
-        core.sending(replay_record(seq + 1))
+    rows = [replay_record(seq + 1) for seq in range(REPLAY_WINDOW // 2)]
+    for row in rows:
+        core.sending(row)
     assert not core.wants_replay()
-    core.spool_pending = False
-    core.replay_in_flight.clear()
+    assert core.replay.window()[1] == REPLAY_WINDOW - len(rows)
+    for row in rows:
+        core.complete(row, None)
+    core.process_completions()
+    assert core.wants_replay()
+    core.replay.replayed_elsewhere()
     assert not core.wants_replay()
 
 
-def test_reset_connection_takes_back_fresh_records_for_a_retry() -> None:
+def test_replay_batches_skip_rows_in_flight_and_move_the_window_on() -> None:
     books = make()
     core = books.core
     core.connected()
+    core.replay.counted(3)
+    first = core.resending(core.replay.batch([spool_row(1), spool_row(2)]))
+    assert [r.seq for r in first] == [1, 2] and all(r.size == 0 for r in first)
+    for record in first:
+        core.sending(record)
+    assert core.replay.in_flight and core.replay.window() == (2, REPLAY_WINDOW - 2)
+    again = core.resending(core.replay.batch([spool_row(2), spool_row(3)]))  # overlapping read
+    assert [r.seq for r in again] == [3]
+    assert books.stats.retried == 3
+    assert core.replay.batch([]) == [] and core.replay.window()[0] == 3
+
+
+def test_reset_connection_takes_back_fresh_records_for_a_retry() -> None:
+    books = make(max_queue_size=100)
+    core = books.core
+    core.connected()
+    core.replay.counted(1)
     fresh = books.in_flight(3)
-    core.sending(replay_record(9))
-    core.replay_after = 9
-    core.next_attempt_at = 5e9
+    (row,) = core.replay.batch([spool_row(9)])
+    core.sending(row)
+    core.went_down("x")
+    assert core.next_attempt_at > 0
+    assert core.produce_room() == 50 - 3
     core.reset_connection()
-    assert list(core.retry) == fresh  # in order; the spooled row stays in the spool
-    assert not core.in_flight and not core.replay_in_flight
-    assert core.fresh_in_flight_bytes == 0 and core.replay_after == 0
+    assert core.take_retry() == fresh  # in order; the spooled row stays in the spool
+    assert core.in_flight_count == 0 and not core.replay.in_flight
+    assert core.produce_room() == 50  # they count as in flight no more
+    assert core.replay.window() == (0, REPLAY_WINDOW)
     assert state(core) is State.CONNECTING and core.next_attempt_at == 0.0
     assert books.queue.held_count == 3  # still held, to be sent again
+
+
+def test_reclaim_in_flight_gives_back_the_fresh_records_only() -> None:
+    books = make()
+    core = books.core
+    core.connected()
+    fresh = books.in_flight(2)
+    core.sending(replay_record(4))
+    assert core.reclaim_in_flight() == fresh
+    assert core.in_flight_count == 0 and not core.replay.in_flight
+    assert core.reclaim_in_flight() == []
+
+
+def test_replace_producer_takes_everything_back_and_reconnects_later(clock: Clock) -> None:
+    books = make(clock=clock)
+    core = books.core
+    core.connected()
+    (record,) = books.in_flight(1)
+    core.complete(record, OutOfOrderSequenceNumberError())
+    core.process_completions()
+    assert core.producer_broken
+    (other,) = books.in_flight(1)
+    core.replace_producer()
+    assert not core.producer_broken
+    assert core.take_retry() == [other]
+    assert state(core) is State.DOWN and core.next_attempt_at > clock.now
+    assert books.stats.last_error is not None and "idempotence" in books.stats.last_error
 
 
 # -- completions -----------------------------------------------------------------------
 
 
 def test_an_ack_books_sent_releases_budget_and_calls_on_success(clock: Clock) -> None:
-    books = make()
+    books = make(clock=clock)
     core = books.core
     core.went_down("x")
     (record,) = books.in_flight(1)
@@ -491,9 +540,12 @@ def test_an_ack_books_sent_releases_budget_and_calls_on_success(clock: Clock) ->
     assert books.stats.sent == 1 and books.stats.replayed == 0
     assert (books.queue.held_count, books.queue.held_bytes) == (0, 0)
     assert state(core) is State.UP  # an ack is the proof the broker is back
-    assert core.last_ack == clock.now
     assert books.successes == [record.event]
-    assert core.fresh_in_flight_bytes == 0 and not core.in_flight
+    assert core.in_flight_count == 0
+    books.in_flight(1)
+    clock.now += STALL_AFTER_S
+    core.check_stall(clock.now)
+    assert state(core) is State.UP  # the last ack was just now: no stall yet
 
 
 def test_an_ack_of_a_replayed_row_deletes_it() -> None:
@@ -506,7 +558,7 @@ def test_an_ack_of_a_replayed_row_deletes_it() -> None:
     core.complete(record, None)
     assert core.process_completions() == ([42], [])
     assert (books.stats.sent, books.stats.replayed) == (1, 1)
-    assert not core.replay_in_flight
+    assert not core.replay.in_flight
     assert books.successes == [spooled]  # rebuilt from the payload
 
 
@@ -574,7 +626,8 @@ def test_late_or_repeated_completions_are_ignored() -> None:
     assert core.process_completions() == ([], [])
     assert books.stats.sent == 0
     assert books.successes == []
-    core.sending(core.retry.popleft())  # sent again by the next producer
+    (again,) = core.take_retry()
+    core.sending(again)  # sent again by the next producer
     core.complete(record, None)
     core.complete(record, None)
     core.process_completions()
@@ -599,7 +652,7 @@ def test_callbacks_that_raise_are_swallowed() -> None:
 
 
 def test_one_batch_of_failures_is_one_failed_attempt(clock: Clock) -> None:
-    books = make(retry_backoff_ms=100, retry_backoff_max_ms=10_000)
+    books = make(retry_backoff_ms=100, retry_backoff_max_ms=10_000, clock=clock)
     core = books.core
     core.connected()
     for record in books.in_flight(20):
@@ -619,7 +672,7 @@ def test_idle_only_when_nothing_is_held_anywhere() -> None:
     books = make()
     core = books.core
     assert not core.idle()  # the spool was not looked at yet
-    core.spool_pending = False
+    core.replay.counted(0)
     assert core.idle()
     books.put(1)
     assert not core.idle()
@@ -630,15 +683,17 @@ def test_idle_only_when_nothing_is_held_anywhere() -> None:
     assert not core.idle()  # an answer not yet booked
     core.process_completions()
     assert core.idle()
-    core.retry.append(record)
+    core.hold_for_retry([record])
     assert not core.idle()
-    core.retry.clear()
-    core.spool_pending = True
+    assert core.take_retry() == [record]
+    core.replay.recheck()
     assert not core.idle()
     assert make(spool=False).core.idle()  # no spool: nothing to look at
-    core.spool_pending = False
-    core.cycling = True  # the sender is mid-cycle: events may be in its hands
+    core.replay.counted(0)
+    core.cycle_started()  # the sender is mid-cycle: events may be in its hands
     assert not core.idle()
+    core.cycle_ended()
+    assert core.idle()
 
 
 def test_record_key_is_the_event_id() -> None:

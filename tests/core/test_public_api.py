@@ -20,6 +20,7 @@ import sentinel_sdk
 PUBLIC_API = [
     "AnomalyType",
     "AsyncSentinelClient",
+    "Client",
     "ClientStats",
     "ConfigurationError",
     "ConnectionError",
@@ -55,7 +56,7 @@ PUBLIC_API = [
 ]
 
 # Public (non-underscore) modules of sentinel_sdk and their __all__.
-PUBLIC_MODULES = {
+PUBLIC_MODULES: dict[str, list[str] | None] = {
     "async_client": ["AsyncSentinelClient"],
     "builders": ["TelemetryEventBuilder"],
     "cli": ["cli", "main"],
@@ -83,18 +84,42 @@ PUBLIC_MODULES = {
         "lookup",
         "normalize_model",
     ],
-    "scope": [
+    "integrations": [
+        "MAX_ERROR_TEXT",
+        "MAX_REQUEST_ID",
+        "SEPARATOR",
+        "Client",
+        "ExcludedPaths",
         "RequestScope",
+        "ScopeOptions",
+        "ScopeToken",
+        "ScopedAsyncIterator",
+        "ScopedIterator",
+        "capture_internal_exceptions",
         "close_scope",
-        "compile_excluded_paths",
+        "content_text",
+        "current_client",
         "current_scope",
         "enter_scope",
+        "error_text",
+        "field",
+        "log_rate_limited",
+        "message_block",
+        "metadata_keys",
+        "metadata_text",
+        "new_span_id",
+        "new_trace_id",
+        "open_request_scope",
         "open_scope",
-        "parse_traceparent",
-        "request_scope",
-        "set_user",
-        "trace_context",
+        "record_failure",
+        "record_stream",
+        "record_usage",
+        "require",
+        "tool_call_line",
     ],
+    # Every key constant, the KEYS table and its Key record (pinned by rule, below).
+    "metadata_keys": None,
+    "scope": ["RequestScope", "current_scope", "parse_traceparent", "request_scope", "set_user"],
     "testing": [
         "AsyncInMemoryClient",
         "InMemoryClient",
@@ -140,7 +165,14 @@ def test_public_modules_are_the_pinned_ones() -> None:
 @pytest.mark.parametrize("module_name", sorted(PUBLIC_MODULES))
 def test_public_module_all_is_pinned_and_resolves(module_name: str) -> None:
     module = importlib.import_module(f"sentinel_sdk.{module_name}")
-    assert sorted(module.__all__) == sorted(PUBLIC_MODULES[module_name])
+    pinned = PUBLIC_MODULES[module_name]
+    if pinned is None:  # metadata_keys: its constants are the KEYS table's names
+        pinned = ["KEYS", "Key"]
+        pinned += [n for n in vars(module) if n.isupper() and n[0] != "_" and n != "KEYS"]
+        assert {getattr(module, name) for name in pinned[2:]} == {
+            key.name.removesuffix("*") for key in module.KEYS.values()
+        }
+    assert sorted(module.__all__) == sorted(pinned)
     for name in module.__all__:
         value = getattr(module, name)
         if inspect.isclass(value) or inspect.isfunction(value):

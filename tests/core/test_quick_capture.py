@@ -1,4 +1,4 @@
-"""``track()``'s fast path (``check_quickly`` / ``capture_quickly`` / ``Captured``).
+"""``track()``'s fast path (``quick_size`` / ``capture`` / ``Captured``).
 
 The caller's thread checks the common shape of fields and queues them; the sender
 builds the event. The promise tested here: the event built later is exactly the one
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentinel_sdk import SentinelClient, SentinelConfig, ValidationError
-from sentinel_sdk._capture import Captured, build_event, capture_quickly, check_quickly
+from sentinel_sdk._assembly import Captured, build_event, capture, quick_size
 from sentinel_sdk._ids import _pool, _reseed, refill_event_ids, take_event_id
 from sentinel_sdk.events import PromptInfo
 from sentinel_sdk.scope import request_scope
@@ -39,14 +39,14 @@ COMMON: dict[str, Any] = {
     "finish_reason": "stop",
     "latency_ms": 812.5,
     "cost_usd": 0.0001,
-    "metadata": {"llm.provider": "openai"},
+    "metadata": {"gen_ai.provider.name": "openai"},
 }
 
 
 def quick(fields: dict[str, Any], config: SentinelConfig = CONFIG) -> Captured | None:
     fields = dict(fields)
-    size = check_quickly(config, fields)  # type: ignore[arg-type]
-    return None if size < 0 else capture_quickly(fields, size)[0]  # type: ignore[arg-type]
+    size = quick_size(config, fields)
+    return None if size < 0 else capture(fields, size)[0]
 
 
 def test_the_common_shape_takes_the_quick_path_and_builds_the_same_event() -> None:
@@ -104,6 +104,15 @@ def test_the_callers_metadata_is_copied_at_the_call() -> None:
     metadata["k"] = "after"
     metadata["new"] = "x"
     assert captured.event(CONFIG).metadata == {"k": "before"}
+
+
+def test_quick_size_only_looks() -> None:
+    metadata = {"k": "v"}
+    fields: dict[str, Any] = {**COMMON, "metadata": metadata}
+    before = dict(fields)
+    assert quick_size(CONFIG, fields) > 0
+    assert fields == before and fields["metadata"] is metadata  # nothing replaced
+    assert metadata == {"k": "v"}
 
 
 def test_time_and_request_context_are_the_calls_not_the_builds() -> None:

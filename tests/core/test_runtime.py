@@ -1,4 +1,5 @@
-"""Process-wide plumbing (``sentinel_sdk._runtime``): the default client, the exit hook
+"""Process-wide plumbing (``sentinel_sdk._default_client``, ``sentinel_sdk._lifecycle``):
+the default client, the exit hook
 and fork safety.
 
 No broker: where a client must deliver, its kafka-python producer is replaced by a
@@ -25,16 +26,17 @@ from typing import Any
 import pytest
 
 import sentinel_sdk
-from sentinel_sdk import AsyncSentinelClient, SentinelClient, _runtime
-from sentinel_sdk._producers import SyncProducer
-from sentinel_sdk._runtime import after_fork_in_child, get_client, init, set_client
+from sentinel_sdk import AsyncSentinelClient, SentinelClient, _lifecycle
+from sentinel_sdk._default_client import get_client, init, set_client
+from sentinel_sdk._lifecycle import after_fork_in_child
+from sentinel_sdk._transports.kafka_python import KafkaPythonProducer
 from sentinel_sdk.scope import request_scope
 
 UNUSED_BROKER = ["127.0.0.1:9"]  # never contacted: the producer is a fake
 
 
 class FakeProducer:
-    """Stands in for ``SyncProducer``: acknowledges every event as it is handed over."""
+    """Stands in for ``KafkaPythonProducer``: acknowledges every event as it is handed over."""
 
     def __init__(self) -> None:
         self.sent: list[bytes] = []
@@ -214,8 +216,8 @@ def test_exit_hook_closes_open_clients_within_one_shared_deadline(
     fine = ExitRecorder(3.0)
     done = ExitRecorder(9.0, closed=True)
     clients: weakref.WeakSet[Any] = weakref.WeakSet([broken, fine, done])
-    monkeypatch.setattr(_runtime, "_clients", clients)
-    _runtime._close_all_at_exit()  # never raises
+    monkeypatch.setattr(_lifecycle, "_clients", clients)
+    _lifecycle._close_all_at_exit()  # never raises
     assert done.given is None  # already closed: left alone
     assert broken.given is not None and fine.given is not None
     assert 0 < broken.given <= 3.0 and 0 < fine.given <= 3.0  # the longest open client's
@@ -281,7 +283,7 @@ def test_a_forked_child_gets_a_fresh_producer_thread_and_queue(tmp_path: Path) -
         try:
             result["thread_reset"] = client._thread is None
             result["fake_abandoned"] = fake.abandoned
-            result["new_producer"] = type(client._producer) is SyncProducer
+            result["new_producer"] = type(client._producer) is KafkaPythonProducer
             result["new_core"] = client._core is not parent_core
             result["new_sender"] = client._sender is not parent_sender
             result["new_stats"] = client._stats is not parent_stats

@@ -1,6 +1,7 @@
-"""The request scope (``sentinel_sdk.scope``): W3C ``traceparent`` parsing, opening and
-closing scopes (nested, across threads and tasks), ``set_user``, the lazily resolved
-route, and ``trace_context`` inside a scope and under an OpenTelemetry span.
+"""The request scope (``sentinel_sdk.scope`` for apps, ``sentinel_sdk._scope_context``
+beneath it): W3C ``traceparent`` parsing, opening and closing scopes (nested, across
+threads and tasks), ``set_user``, the lazily resolved route, and ``trace_context``
+inside a scope and under an OpenTelemetry span.
 """
 
 from __future__ import annotations
@@ -14,18 +15,11 @@ import pytest
 from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from sentinel_sdk import SentinelConfig
-from sentinel_sdk._capture import build_event
+from sentinel_sdk import SentinelConfig, _otel
+from sentinel_sdk._assembly import build_event
 from sentinel_sdk._ids import is_span_id, is_trace_id
-from sentinel_sdk.scope import (
-    close_scope,
-    current_scope,
-    open_scope,
-    parse_traceparent,
-    request_scope,
-    set_user,
-    trace_context,
-)
+from sentinel_sdk._scope_context import capture_context, close_scope, open_scope, trace_context
+from sentinel_sdk.scope import current_scope, parse_traceparent, request_scope, set_user
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"
@@ -115,9 +109,9 @@ def test_a_scope_is_closed_even_when_the_block_raises() -> None:
 
 
 def test_open_and_close_scope_split_across_hooks() -> None:
-    scope, token = open_scope(metadata={"http.method": "GET"})
+    scope, token = open_scope(metadata={"http.request.method": "GET"})
     assert current_scope() is scope
-    assert scope.metadata == {"http.method": "GET"}
+    assert scope.metadata == {"http.request.method": "GET"}
     close_scope(token)
     assert current_scope() is None
 
@@ -267,15 +261,13 @@ def test_an_invalid_opentelemetry_span_gives_no_ids() -> None:
 def test_opentelemetry_span_lookup_takes_the_context_variable_shortcut() -> None:
     # With OpenTelemetry's standard runtime context, "no active span" is answered from
     # its context variable without calling its API; the answer is the API's own.
-    from sentinel_sdk import scope
-
     trace_context()
-    assert scope._otel_context is not None
+    assert _otel._context is not None
     tracer = TracerProvider().get_tracer("tests.scope")
     with tracer.start_as_current_span("op") as span:
         ctx = span.get_span_context()
-        assert scope.capture_context() == (f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", None)
-    assert scope.capture_context() == (None, None, None)
+        assert capture_context() == (f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", None)
+    assert capture_context() == (None, None, None)
 
 
 def test_captures_built_on_the_sender_carry_the_opentelemetry_ids() -> None:

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, OutOfOrderSequenceNumberError
 
-from sentinel_sdk import SentinelConfig, TelemetryEvent, _delivery, _sender
-from sentinel_sdk._base import BaseClient
-from sentinel_sdk._capture import Captured, Deferred, build_event
-from sentinel_sdk._delivery import REPLAY_WINDOW, DeliveryCore, Record, State
-from sentinel_sdk._producers import is_permanent, needs_new_producer
+from sentinel_sdk import SentinelConfig, TelemetryEvent
+from sentinel_sdk._assembly import Captured, Deferred, build_event
+from sentinel_sdk._client_base import BaseClient
+from sentinel_sdk._delivery_core import REPLAY_WINDOW, DeliveryCore, Record, State
 from sentinel_sdk._queue import EventQueue
 from sentinel_sdk._sender import (
     IDLE_AFTER_S,
@@ -46,30 +46,26 @@ from sentinel_sdk.exceptions import ConnectionError
 
 
 class Clock:
+    """A clock the test moves by hand (the books' and so the sender's)."""
+
     def __init__(self) -> None:
         self.now = 1000.0
 
-    def monotonic(self) -> float:
+    def __call__(self) -> float:
         return self.now
-
-
-class KafkaTimeoutError(Exception):
-    """Named like kafka-python's: retriable."""
-
-
-class MessageSizeTooLargeError(Exception):
-    """Named like kafka-python's: permanent."""
-
-
-class OutOfOrderSequenceNumberError(Exception):
-    """Named like kafka-python's: the producer must be replaced."""
 
 
 class Harness:
     """A client without a client: the I/O of ``SentinelClient``, answered by the test."""
 
     def __init__(
-        self, directory: Path, clock: Clock, *, spool: bool = True, **options: Any
+        self,
+        directory: Path,
+        clock: Clock,
+        *,
+        spool: bool = True,
+        rng: random.Random | None = None,
+        **options: Any,
     ) -> None:
         options.setdefault("service_name", "svc")
         options.setdefault("retry_backoff_ms", 100)
@@ -92,9 +88,8 @@ class Harness:
             self.stats,
             self.queue,
             spool_enabled=spool,
-            fill_cost=None,
-            is_permanent=is_permanent,
-            needs_new_producer=needs_new_producer,
+            clock=clock,
+            rng=rng,
         )
         self.sender = Sender(self.core)
         self.requests: list[IORequest] = []
@@ -165,6 +160,10 @@ class Harness:
     def after_backoff(self) -> None:
         self.clock.now = max(self.clock.now, self.core.next_attempt_at) + 0.001
 
+    def retry_ids(self) -> list[str]:
+        """The ids of the records the books hold for a retry, oldest first."""
+        return [r.event_id for r in self.core._retry]
+
     def spool_payloads(self) -> list[bytes]:
         assert self.spool is not None
         return [row.payload for row in self.spool.read(0, 100_000)]
@@ -173,12 +172,13 @@ class Harness:
 
     def check_books(self) -> None:
         core, queue, stats = self.core, self.queue, self.stats
-        fresh = [r for r in core.in_flight if r.seq is None]
-        held = [size for _, size in queue._items] + [r.size for r in fresh + list(core.retry)]
+        # White box: the books' own private ledgers must agree with each other.
+        fresh = [r for r in core._in_flight if r.seq is None]
+        held = [size for _, size in queue._items] + [r.size for r in fresh + list(core._retry)]
         assert queue.held_count == len(held)
         assert queue.held_bytes == sum(held)
-        assert core.fresh_in_flight_bytes == sum(r.size for r in fresh)
-        assert core.replay_in_flight == {r.seq for r in core.in_flight if r.seq is not None}
+        assert core._fresh_in_flight_bytes == sum(r.size for r in fresh)
+        assert core.replay._in_flight == {r.seq for r in core._in_flight if r.seq is not None}
         rows = self.spool.totals()[0] if self.spool is not None else 0
         lost = sum(
             n
@@ -194,11 +194,8 @@ class Harness:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(_sender, "time", fake)
-    monkeypatch.setattr(_delivery, "time", fake)
-    return fake
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
@@ -355,16 +352,12 @@ def test_successive_failed_probes_back_off_further(
     assert state(h) is State.DOWN and h.stats.failed == 6
 
 
-def test_the_wait_between_failed_probes_doubles(
-    make: Callable[..., Harness], clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    class Upper:
-        @staticmethod
-        def uniform(a: float, b: float) -> float:
-            return b
+def test_the_wait_between_failed_probes_doubles(make: Callable[..., Harness], clock: Clock) -> None:
+    class Upper(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return b  # no jitter: exact delays
 
-    monkeypatch.setattr(_delivery, "random", Upper)  # no jitter: exact delays
-    h = make(retry_backoff_ms=100, retry_backoff_max_ms=100_000)
+    h = make(retry_backoff_ms=100, retry_backoff_max_ms=100_000, rng=Upper())
     h.cycle()
     h.connect()
     h.track(1)
@@ -389,7 +382,7 @@ def test_recovery_replays_what_an_earlier_process_left_in_order(
     left = preload(h.spool.directory, 5)
     h.preloaded = 5
     assert kinds(h.cycle()) == ["SpoolCount", "StartConnect"]
-    assert h.core.spool_pending is True
+    assert h.core.replay.pending is True
     replay = h.connect()
     assert replay[:2] == [AcquireReplay(), SpoolRead(0, REPLAY_WINDOW)]
     assert produced_ids(replay) == ids(left)
@@ -439,7 +432,7 @@ def test_another_process_replaying_the_spool_is_left_alone(
     assert other.acquire_replay()
     h.cycle()
     assert kinds(h.connect()) == ["AcquireReplay"]
-    assert h.core.spool_pending is False
+    assert h.core.replay.pending is False
     assert h.core.idle()  # nothing of this process's own is waiting
     fresh = h.track(1)
     assert produced_ids(h.cycle()) == ids(fresh)  # fresh events still flow
@@ -504,7 +497,7 @@ def test_the_core_is_not_idle_while_a_cycle_is_under_way(make: Callable[..., Har
     request = next(step)
     # The event left the queue and is in the sender's hands, on its way to the disk.
     assert isinstance(request, SpoolAppend)
-    assert h.queue.waiting == 0 and not h.core.in_flight and not h.core.retry
+    assert h.queue.waiting == 0 and h.core.in_flight_count == 0 and h.core.retry_count == 0
     assert not h.core.idle()
     with pytest.raises(StopIteration):
         step.send(h.io(request))
@@ -567,7 +560,7 @@ def test_a_producer_that_lost_its_idempotence_state_is_replaced(
     assert kinds(requests) == ["SpoolAppend", "CloseProducer"]
     assert requests[1] == CloseProducer(0.0)
     assert not h.sender.producer_ready
-    assert [r.event_id for r in h.core.retry] == ids(events[1:])  # taken back, held
+    assert h.retry_ids() == ids(events[1:])  # taken back, held
     h.unanswered.clear()  # the old producer is gone with its answers
     assert StartConnect() not in h.cycle()
     h.after_backoff()
@@ -593,7 +586,7 @@ def test_without_a_spool_an_outage_holds_events_and_probes_with_the_oldest(
     later = h.track(2)
     h.cycle()
     assert state(h) is State.DOWN
-    assert [r.event_id for r in h.core.retry] == ids(first)
+    assert h.retry_ids() == ids(first)
     assert h.queue.waiting == 2
     h.after_backoff()
     assert produced_ids(h.cycle()) == ids(first)
@@ -623,12 +616,12 @@ def test_an_unwritable_spool_holds_events_in_memory(make: Callable[..., Harness]
     h.spool_error = OSError("disk full")
     events = h.track(2)
     h.cycle()
-    assert [r.event_id for r in h.core.retry] == ids(events)
+    assert h.retry_ids() == ids(events)
     assert h.stats.dropped == {} and h.stats.spooled == 0
     h.spool_error = None
     h.track(1)
     h.cycle()
-    assert h.stats.spooled == 3 and not h.core.retry
+    assert h.stats.spooled == 3 and h.core.retry_count == 0
 
 
 # -- shutdown --------------------------------------------------------------------------
@@ -655,7 +648,7 @@ def test_shutdown_spools_everything_still_held(make: Callable[..., Harness]) -> 
     assert {r.event_id for r in appended.records} == kept
     assert h.stats.sent == 1 and h.stats.spooled == 4
     assert (h.queue.held_count, h.queue.held_bytes) == (0, 0)
-    assert not h.core.in_flight and h.stats.dropped == {}
+    assert h.core.in_flight_count == 0 and h.stats.dropped == {}
     reopened = Spool(str(h.spool.directory), 10**7)
     payloads = [row.payload for row in reopened.read(0, 100)]
     assert payloads.count(left[0].to_json()) == 1  # the replayed row stays, once

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import math
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -72,18 +73,49 @@ def test_check_text_limit() -> None:
     assert info.value.field == "t"
 
 
-def test_check_optional_str() -> None:
-    assert v.check_optional_str(None, "f") is None
-    assert v.check_optional_str("x", "f") == "x"
-    with pytest.raises(ValidationError):
-        v.check_optional_str(1, "f")
+# -- the rules as predicates: the checks' own fast path -----------------------------
 
 
-def test_truncate_text_cuts_code_points() -> None:
-    assert v.truncate_text("abc", 2) == "ab"
-    assert v.truncate_text("😀😀😀", 2) == "😀😀"
-    assert v.truncate_text("short") == "short"
-    assert len(v.truncate_text("x" * 200_000)) == v.MAX_TEXT_LENGTH
+SAMPLES: list[Any] = [
+    None, True, False, 0, 1, -1, 2**32 - 1, 2**32, Count.TEN, 0.0, -0.0, 1.5, -1.0,
+    math.inf, math.nan, 10**400, "", "ascii", "\u00e9", "\ud800", Color.RED, b"x",
+    {}, {"k": "v"}, {"k": 1}, {1: "v"}, {"\u00e9": "v"}, [], ["x"],
+    str(uuid.uuid4()), str(uuid.uuid4()).upper(), datetime.now(timezone.utc),
+    datetime(2024, 1, 1), datetime.now(timezone(timedelta(hours=1))),
+]  # fmt: skip
+PREDICATES: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = [
+    (v.is_token_count, lambda x: v.check_tokens(x, "t")),
+    (v.is_finite_non_negative, lambda x: v.check_non_negative(x, "n")),
+    (v.is_plain_str, lambda x: v.check_str(x, "s")),
+    (lambda x: v.is_plain_text(x, 3), lambda x: v.check_text(x, "t", 3)),
+    (v.is_string_metadata, v.check_metadata),
+    (v.is_event_id, v.check_event_id),
+    (v.is_utc_datetime, v.check_timestamp),
+]
+
+
+@pytest.mark.parametrize(("predicate", "check"), PREDICATES)
+def test_a_value_the_predicate_accepts_passes_its_check_unchanged(
+    predicate: Any, check: Any
+) -> None:
+    accepted = [x for x in SAMPLES if predicate(x)]
+    assert accepted, "every predicate accepts some sample"
+    for value in accepted:
+        assert check(value) is value
+
+
+@pytest.mark.parametrize(("predicate", "check"), PREDICATES)
+def test_the_predicates_accept_only_the_exact_form(predicate: Any, check: Any) -> None:
+    # Whatever the check rejects, or has to convert, the predicate turns down: the fast
+    # path of track() then takes the full build, which converts or raises.
+    for value in SAMPLES:
+        try:
+            checked = check(value)
+        except ValidationError:
+            assert not predicate(value), value
+            continue
+        if checked is not value:
+            assert not predicate(value), value
 
 
 # -- numbers -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""How one configuration option is declared, read from text and checked.
+"""How one configuration option (a field of ``SentinelConfig``) is declared, read and checked.
 
 ``SentinelConfig`` (``config.py``) is the table of options; this is the machinery
 behind each row: ``option()`` declares a field with its doc, its kind (how text
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from typing import Any, Literal
 
+from ._validation import MAX_SERVICE_NAME_LENGTH
 from .exceptions import ConfigurationError
 
 __all__ = ["SECRET", "check", "describe", "option", "parse_text"]
@@ -95,11 +96,12 @@ def _bound(limit: float) -> str:
 
 def check(f: dataclasses.Field[Any], value: Any) -> Any:
     """Check one option's value against its kind and bounds; return it normalised."""
-    kind, name, meta = f.metadata["kind"], f.name, f.metadata
-    shown = describe(f, value)
+    kind, name = f.metadata["kind"], f.name
 
     def fail(expected: str) -> ConfigurationError:
-        return ConfigurationError(f"{name} must be {expected}, got {shown}", option=name)
+        return ConfigurationError(
+            f"{name} must be {expected}, got {describe(f, value)}", option=name
+        )
 
     if kind == "callable":
         if value is not None and not callable(value):
@@ -111,52 +113,82 @@ def check(f: dataclasses.Field[Any], value: Any) -> Any:
         return value
     if value is None and kind.endswith("?"):
         return None
-    if kind == "list":
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if (
-            not isinstance(value, Sequence)
-            or not value
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            raise fail("a non-empty list of host:port strings")
-        return tuple(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise fail("true or false")
-        return value
-    if kind in ("choice", "choice?"):
-        choices = meta["choices"]
-        if isinstance(value, str) and value not in choices:
-            folded = {c.lower(): c for c in choices}
-            value = folded.get(value.lower(), value)
-        if value not in choices:
-            raise fail(f"one of {', '.join(choices)}")
-        return value
-    if kind in ("str", "str?"):
-        if not isinstance(value, str) or (kind == "str" and not value):
-            raise fail("a non-empty string" if kind == "str" else "a string or None")
-        if name == "service_name" and len(value) > 255:
-            raise fail("at most 255 characters")
-        return value
-    if kind in ("int", "float"):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or (kind == "int" and not isinstance(value, int))
-        ):
-            raise fail("an integer" if kind == "int" else "a number")
-        if kind == "float":
-            try:
-                finite = math.isfinite(value)
-            except OverflowError:  # an int too large for a float
-                finite = False
-            if not finite:
-                raise fail("a finite number")
-        low, high = meta["minimum"], meta["maximum"]
-        if low is not None and value < low:
-            raise fail(f">= {_bound(low)}")
-        if high is not None and value > high:
-            raise fail(f"<= {_bound(high)}")
-        return float(value) if kind == "float" else value
-    raise AssertionError(f"unknown option kind {kind!r}")  # pragma: no cover
+    checker = _CHECKERS.get(kind)
+    if checker is None:  # pragma: no cover - every kind has one
+        raise AssertionError(f"unknown option kind {kind!r}")
+    return checker(f, value, fail)
+
+
+_Fail = Callable[[str], ConfigurationError]
+
+
+def _check_list(f: dataclasses.Field[Any], value: Any, fail: _Fail) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if (
+        not isinstance(value, Sequence)
+        or not value
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        raise fail("a non-empty list of host:port strings")
+    return tuple(value)
+
+
+def _check_bool(f: dataclasses.Field[Any], value: Any, fail: _Fail) -> bool:
+    if not isinstance(value, bool):
+        raise fail("true or false")
+    return value
+
+
+def _check_choice(f: dataclasses.Field[Any], value: Any, fail: _Fail) -> str:
+    choices = f.metadata["choices"]
+    if isinstance(value, str) and value not in choices:
+        folded = {c.lower(): c for c in choices}
+        value = folded.get(value.lower(), value)
+    if value not in choices:
+        raise fail(f"one of {', '.join(choices)}")
+    return str(value)
+
+
+def _check_str(f: dataclasses.Field[Any], value: Any, fail: _Fail) -> str:
+    optional = f.metadata["kind"] == "str?"
+    if not isinstance(value, str) or (not optional and not value):
+        raise fail("a string or None" if optional else "a non-empty string")
+    if f.name == "service_name" and len(value) > MAX_SERVICE_NAME_LENGTH:
+        raise fail(f"at most {MAX_SERVICE_NAME_LENGTH} characters")
+    return value
+
+
+def _check_number(f: dataclasses.Field[Any], value: Any, fail: _Fail) -> int | float:
+    kind, meta = f.metadata["kind"], f.metadata
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (kind == "int" and not isinstance(value, int))
+    ):
+        raise fail("an integer" if kind == "int" else "a number")
+    if kind == "float":
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int too large for a float
+            finite = False
+        if not finite:
+            raise fail("a finite number")
+    low, high = meta["minimum"], meta["maximum"]
+    if low is not None and value < low:
+        raise fail(f">= {_bound(low)}")
+    if high is not None and value > high:
+        raise fail(f"<= {_bound(high)}")
+    return float(value) if kind == "float" else value
+
+
+_CHECKERS: dict[str, Callable[[dataclasses.Field[Any], Any, _Fail], Any]] = {
+    "list": _check_list,
+    "bool": _check_bool,
+    "choice": _check_choice,
+    "choice?": _check_choice,
+    "str": _check_str,
+    "str?": _check_str,
+    "int": _check_number,
+    "float": _check_number,
+}

@@ -1,8 +1,8 @@
-"""The producer boundary (``sentinel_sdk._producers``) without a broker.
+"""The transports (``sentinel_sdk._transports``) without a broker.
 
-Error mapping with the real kafka-python and aiokafka exception classes
-(``map_error``, ``_explain``, ``is_permanent``, ``needs_new_producer``), sticky
-partitioning, and the two producers' ``send`` completion wiring over fake clients.
+Error mapping by type with the real kafka-python and aiokafka exception classes
+(``map_error``, ``explain_connect_failure``, ``is_permanent``, ``needs_new_producer``),
+sticky partitioning, and the two adapters' ``send`` completion wiring over fake clients.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ import kafka.errors as ke
 import pytest
 
 from sentinel_sdk import SentinelConfig
-from sentinel_sdk._producers import (
-    AsyncProducer,
-    SyncProducer,
-    _explain,
-    _StickyPartitions,
+from sentinel_sdk._transports.aiokafka import AIOKafkaAdapter
+from sentinel_sdk._transports.errors import (
+    client_logs,
+    explain_connect_failure,
     is_permanent,
     map_error,
     needs_new_producer,
 )
+from sentinel_sdk._transports.kafka_python import KafkaPythonProducer
+from sentinel_sdk._transports.partitioner import StickyPartitioner
 from sentinel_sdk.exceptions import (
     ConnectionError,
     SendError,
@@ -51,6 +52,9 @@ CONFIG = SentinelConfig(brokers=["kafka-a:9092", "kafka-b:9092"], request_timeou
         (ae.NoBrokersAvailable(), ConnectionError),
         (ConnectionRefusedError(111, "refused"), ConnectionError),
         (OSError("network unreachable"), ConnectionError),
+        (ke.RequestTimedOutError(), TimeoutError),
+        (ke.SaslAuthenticationFailedError(), ConnectionError),
+        (ae.SaslAuthenticationFailed(), ConnectionError),
         (ke.MessageSizeTooLargeError("big"), SendError),
         (ke.UnknownTopicOrPartitionError(), SendError),
         (ValueError("weird"), SendError),
@@ -78,83 +82,139 @@ def test_mapped_errors_are_also_the_builtin_kinds() -> None:
     assert isinstance(map_error(ke.KafkaConnectionError()), builtins.ConnectionError)
 
 
-# -- _explain: the real reason behind a failed connect ---------------------------------
+# -- explain_connect_failure: the real reason behind a failed connect, by type -----------
+
+
+def during(outer: BaseException, inner: BaseException) -> BaseException:
+    """``outer`` as raised while handling ``inner`` (its ``__context__``)."""
+    outer.__context__ = inner
+    return outer
+
+
+SASL = SentinelConfig(
+    brokers=["k:9093"],
+    security_protocol="SASL_PLAINTEXT",
+    sasl_mechanism="SCRAM-SHA-512",
+    sasl_username="alice",
+    sasl_password="hunter2",
+)
+TLS = SentinelConfig(brokers=["k:9094"], security_protocol="SSL")
+BOOTSTRAP = ke.KafkaTimeoutError("Unable to bootstrap from [('k', 9093)]")
 
 
 def test_explain_untrusted_certificate() -> None:
-    error = _explain(ssl.SSLCertVerificationError("self-signed"), [], CONFIG)
+    error = explain_connect_failure(ssl.SSLCertVerificationError("self-signed"), [], CONFIG)
     assert isinstance(error, ConnectionError)
     assert "ssl_cafile" in str(error) and "kafka-a:9092, kafka-b:9092" in str(error)
-    logged = _explain(
-        ke.KafkaTimeoutError(), ["SSL: CERTIFICATE_VERIFY_FAILED certificate verify failed"], CONFIG
-    )
+    handshake = during(ke.KafkaConnectionError("Handshake failed"), ssl.SSLCertVerificationError())
+    logged = explain_connect_failure(BOOTSTRAP, [handshake], CONFIG)
     assert "ssl_cafile" in str(logged)
 
 
-def test_explain_bad_credentials_names_the_user_never_the_password() -> None:
-    config = SentinelConfig(
-        brokers=["k:9093"],
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_username="alice",
-        sasl_password="hunter2",
-    )
-    for exc, logged in (
-        (ke.KafkaTimeoutError(), ["Authentication failed for user alice"]),
-        (ae.KafkaError("SaslAuthenticationFailed: Invalid credentials"), []),
-    ):
-        error = _explain(exc, logged, config, reachable=True)
-        assert isinstance(error, ConnectionError)
-        text = str(error)
-        assert "SCRAM-SHA-512" in text and "'alice'" in text and "hunter2" not in text
-        assert error.cause is exc
-
-
-def test_explain_tls_expected_on_a_plaintext_config() -> None:
-    error = _explain(ke.KafkaConnectionError("ssl handshake"), [], CONFIG, reachable=True)
+@pytest.mark.parametrize(
+    ("raised", "logged"),
+    [
+        (BOOTSTRAP, [ke.SaslAuthenticationFailedError("bad")]),  # kafka-python logs it
+        (ae.KafkaConnectionError("Unable to bootstrap"), [ae.SaslAuthenticationFailed()]),
+        (ae.AuthenticationFailedError(), []),
+        # kafka-python drops the broker's answer half the time: only the hang-up is left.
+        (BOOTSTRAP, [ke.KafkaConnectionError("socket disconnected")]),
+    ],
+)
+def test_explain_bad_credentials_names_the_user_never_the_password(
+    raised: BaseException, logged: list[BaseException]
+) -> None:
+    error = explain_connect_failure(raised, logged, SASL, reachable=True)
     assert isinstance(error, ConnectionError)
-    assert "security_protocol" in str(error) and "SSL" in str(error)
-    tls = SentinelConfig(brokers=["k:9094"], security_protocol="SSL")
-    explained = _explain(ke.KafkaConnectionError("ssl eof"), [], tls, reachable=True)
-    assert "expects TLS" not in str(explained)
+    text = str(error)
+    assert "authentication failed" in text
+    assert "SCRAM-SHA-512" in text and "'alice'" in text and "hunter2" not in text
+    assert error.cause is raised
+
+
+def test_explain_a_listener_without_sasl_or_without_the_mechanism() -> None:
+    plain = explain_connect_failure(BOOTSTRAP, [ke.IllegalSaslStateError()], SASL, reachable=True)
+    assert "takes no SASL login" in str(plain) and "security_protocol" in str(plain)
+    other = explain_connect_failure(
+        BOOTSTRAP, [ke.UnsupportedSaslMechanismError()], SASL, reachable=True
+    )
+    assert "does not offer SASL SCRAM-SHA-512" in str(other)
+
+
+@pytest.mark.parametrize(
+    "logged",
+    [
+        during(ke.KafkaConnectionError("Handshake failed"), ssl.SSLEOFError()),  # kafka-python
+        ConnectionResetError(),  # aiokafka: the plaintext listener hangs up mid-handshake
+    ],
+)
+def test_explain_tls_asked_of_a_plaintext_listener(logged: BaseException) -> None:
+    error = explain_connect_failure(BOOTSTRAP, [logged], TLS, reachable=True)
+    assert "does not speak TLS" in str(error) and "security_protocol" in str(error)
+
+
+@pytest.mark.parametrize(
+    "logged",
+    [
+        ke.InvalidReceiveError("Invalid frame length: 352518912"),  # kafka-python
+        during(  # aiokafka read a TLS alert as the length of a Kafka frame
+            ae.KafkaConnectionError("closed"), asyncio.IncompleteReadError(b"", 0x15030300)
+        ),
+    ],
+)
+def test_explain_plaintext_sent_to_a_tls_listener(logged: BaseException) -> None:
+    error = explain_connect_failure(BOOTSTRAP, [logged], CONFIG, reachable=True)
+    assert isinstance(error, ConnectionError)
+    assert "expects TLS" in str(error) and "security_protocol" in str(error)
+
+
+def test_explain_a_broker_that_listens_but_says_nothing_useful() -> None:
+    error = explain_connect_failure(
+        BOOTSTRAP, [ke.KafkaConnectionError("socket disconnected")], TLS, reachable=True
+    )
+    assert "takes connections but the Kafka client could not talk to it" in str(error)
+    assert "expects TLS" not in str(error) and "authentication" not in str(error)
 
 
 def test_explain_asks_the_network_whether_a_broker_listens() -> None:
-    # Shared client logs may mention another producer's refused connection: the answer
-    # comes from a TCP probe of the configured brokers instead.
-    sasl = SentinelConfig(
-        brokers=["127.0.0.1:1"],
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism="PLAIN",
-        sasl_username="alice",
-        sasl_password="hunter2",
-    )
-    timeout = ke.KafkaTimeoutError("Unable to bootstrap")
-    closed = _explain(timeout, ["Connection lost: socket disconnected"], sasl)
+    # Shared client logs may carry another producer's errors: whether anything listens
+    # is asked of the configured brokers with a TCP probe instead.
+    sasl = SASL.replace(brokers=["127.0.0.1:1"])
+    closed = explain_connect_failure(BOOTSTRAP, [ke.SaslAuthenticationFailedError()], sasl)
     assert "no Kafka broker answered at 127.0.0.1:1" in str(closed)
-    up = _explain(
-        timeout,
-        ["Connection failed: 111 ECONNREFUSED", "socket disconnected"],
-        sasl,
-        reachable=True,
-    )
-    assert "authentication failed for user 'alice'" in str(up)
 
 
 def test_explain_nobody_answering() -> None:
     for exc, logged in (
         (ke.KafkaTimeoutError("Unable to bootstrap from [('kafka-a', 9092)]"), []),
-        (ke.KafkaTimeoutError(), ["Connect attempt to kafka-a:9092 returned error 111"]),
+        (BOOTSTRAP, [ke.KafkaConnectionError("111 ECONNREFUSED")]),
         (ConnectionRefusedError(111, "Connection refused"), []),
     ):
-        error = _explain(exc, logged, CONFIG)
+        error = explain_connect_failure(exc, logged, CONFIG)
         assert isinstance(error, ConnectionError)
         assert "no Kafka broker answered at kafka-a:9092, kafka-b:9092 within 1234 ms" in str(error)
 
 
 def test_explain_anything_else_is_mapped_as_usual() -> None:
-    error = _explain(ke.MessageSizeTooLargeError(), [], CONFIG)
+    error = explain_connect_failure(ke.MessageSizeTooLargeError(), [], CONFIG)
     assert type(error) is SendError
+
+
+def test_client_logs_collects_the_exception_objects_the_clients_log() -> None:
+    import logging
+
+    refused = ke.KafkaConnectionError("111 ECONNREFUSED")
+    log = logging.getLogger("kafka.net.manager")
+    with client_logs("kafka") as logged:
+        log.warning("Bootstrap connection to %s failed: %s (backoff %.2f secs)", "k", refused, 1.0)
+        log.info("not collected: below WARNING %s", ke.KafkaTimeoutError())
+        try:
+            raise ke.IllegalSaslStateError()
+        except ke.IllegalSaslStateError:
+            log.error("with exc_info", exc_info=True)
+    log.warning("after the block %s", ke.KafkaTimeoutError())
+    assert logged[0] is refused
+    assert isinstance(logged[1], ke.IllegalSaslStateError) and len(logged) == 2
 
 
 # -- is_permanent / needs_new_producer --------------------------------------------------
@@ -231,7 +291,7 @@ def test_an_invalid_producer_id_mapping_asks_for_a_new_producer(exc: BaseExcepti
 
 
 def test_sticky_partitions_keep_one_partition_for_a_run_then_choose_again() -> None:
-    sticky = _StickyPartitions()
+    sticky = StickyPartitioner()
     assert sticky.pick("t", None) is None  # metadata unknown and no run: the client picks
     assert sticky.pick("t", set()) is None
     first = sticky.pick("t", {0, 1, 2})
@@ -243,13 +303,13 @@ def test_sticky_partitions_keep_one_partition_for_a_run_then_choose_again() -> N
 
 
 def test_sticky_partitions_are_per_topic_and_spread_over_time() -> None:
-    sticky = _StickyPartitions()
+    sticky = StickyPartitioner()
     a = sticky.pick("a", {0})
     b = sticky.pick("b", {7})
     assert (a, b) == (0, 7)
     assert sticky.pick("a", None) == 0 and sticky.pick("b", None) == 7
     seen = set()
-    spread = _StickyPartitions()
+    spread = StickyPartitioner()
     for _ in range(60):
         seen.add(spread.pick("t", {0, 1, 2, 3}))
         for _ in range(spread.RUN - 1):
@@ -290,7 +350,7 @@ class FakeKafkaProducer:
 
 
 def test_sync_send_wires_acks_and_errors_to_done() -> None:
-    producer = SyncProducer(CONFIG)
+    producer = KafkaPythonProducer(CONFIG)
     fake = FakeKafkaProducer()
     producer._producer = fake
     answers: list[BaseException | None] = []
@@ -340,7 +400,7 @@ def test_async_send_wires_acks_errors_and_cancellation_to_done() -> None:
     fake = FakeAioProducer(
         [FakeAioFuture(), FakeAioFuture(exc=boom), FakeAioFuture(cancelled=True)]
     )
-    producer = AsyncProducer(CONFIG)
+    producer = AIOKafkaAdapter(CONFIG)
     producer._producer = fake
     answers: list[BaseException | None] = []
 

@@ -1,48 +1,52 @@
 """``BaseClient``: every line the two clients share that does no network I/O.
 
-The caller's side (``track_nowait`` / ``send_nowait``: build, sample, enqueue),
-the counters, the spool set-up, fork handling and the spill step live here.
-``SentinelClient`` adds a sender thread over kafka-python; ``AsyncSentinelClient``
-adds a sender task over aiokafka.
+The caller's side (``track_nowait`` / ``send_nowait``: check, sample, enqueue),
+the counters, the spool set-up, fork handling, the spill step, the completion
+callback, the connect outcome and ``ping()``'s test event and verdict live
+here. ``SentinelClient`` adds a sender thread over kafka-python;
+``AsyncSentinelClient`` adds a sender task over aiokafka; the in-memory test
+clients deliver on the caller's thread.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from typing_extensions import Unpack
 
-from . import _runtime
-from ._capture import (
+from . import _lifecycle
+from ._assembly import (
     DEFERRED_SIZE,
     Captured,
     Deferred,
     TrackFields,
     build_event,
-    capture_quickly,
-    check_quickly,
+    capture,
+    copy_for_send,
     estimate_size,
-    prepare_sent_event,
-    sampled,
+    quick_size,
 )
-from ._delivery import DeliveryCore, State
+from ._delivery_core import DeliveryCore, State
 from ._ids import new_event_id, take_event_id
-from ._log import warn_once
-from ._producers import is_permanent, needs_new_producer
+from ._log import log_rate_limited
 from ._queue import EventQueue
+from ._records import Record
+from ._sampling import sampled
 from ._sender import IORequest, Sender, spool_io
 from ._spool import Spool, default_spool_dir
 from ._stats import ClientStats, DropReason, Stats
+from ._transports.errors import map_error
 from .config import SentinelConfig
 from .events import TelemetryEvent
-from .exceptions import ConfigurationError
+from .exceptions import ConfigurationError, SentinelError, TimeoutError
+from .metadata_keys import SENTINEL_TEST
 
 __all__ = ["BaseClient"]
 
 _getpid = os.getpid
+PING_MODEL = "sentinel-check"
 
 
 def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -> SentinelConfig:
@@ -54,15 +58,6 @@ def _resolve_config(config: SentinelConfig | None, options: Mapping[str, Any]) -
             "keyword arguments instead"
         )
     return config.replace(**options) if options else config
-
-
-def _cost_filler(config: SentinelConfig) -> Any:
-    try:
-        pricing = importlib.import_module("sentinel_sdk.pricing")
-    except ImportError:  # pricing lands with the LLM integrations
-        return None
-    filler = getattr(pricing, "cost_filler", None)
-    return filler(config) if filler is not None else None
 
 
 class BaseClient:
@@ -87,17 +82,12 @@ class BaseClient:
             self._spool = Spool(directory, self.config.spool_max_bytes)
         self._core = self._new_core()
         self._sender = Sender(self._core)
-        _runtime.register(self)
+        _lifecycle.register(self)
 
     def _new_core(self) -> DeliveryCore:
+        # Bad pricing overrides raise ConfigurationError here, when the client is made.
         return DeliveryCore(
-            self.config,
-            self._stats,
-            self._queue,
-            spool_enabled=self._spool is not None,
-            fill_cost=_cost_filler(self.config),
-            is_permanent=is_permanent,
-            needs_new_producer=needs_new_producer,
+            self.config, self._stats, self._queue, spool_enabled=self._spool is not None
         )
 
     # -- the caller's side (never blocks, never does I/O) ---------------------------------
@@ -112,7 +102,7 @@ class BaseClient:
         return self._track(fields)
 
     def _track(self, fields: TrackFields) -> str:
-        """``track()``: ``fields`` is the caller's own ``**kwargs`` dict (it may be kept)."""
+        """``track()``: ``fields`` is the caller's own ``**kwargs`` dict."""
         if not self._enabled:
             return new_event_id()
         item: TelemetryEvent | Captured
@@ -122,7 +112,7 @@ class BaseClient:
             and not self._closed
             and self._pid == _getpid()
         )
-        size = check_quickly(self.config, fields)
+        size = quick_size(self.config, fields)
         if size < 0:  # an unusual shape: built (and any mistake raised) right here
             item, size = build_event(self.config, fields)
         elif fast and not self._queue.has_room(size):
@@ -130,7 +120,7 @@ class BaseClient:
             self._queue_full()
             return take_event_id()
         else:  # checked here, built on the sender
-            item, size = capture_quickly(fields, size)
+            item, size = capture(fields, size)
         if not fast:
             # The rare cases (sampling, closed, first event, forked) in full: the
             # common one below is this hot path's only cost after checking.
@@ -147,7 +137,7 @@ class BaseClient:
         """
         if not self._enabled:
             return event.event_id
-        event = prepare_sent_event(self.config, event)
+        event = copy_for_send(self.config, event)
         return self._enqueue(event, estimate_size(event))
 
     def track_many_nowait(self, events: Iterable[TelemetryEvent | Mapping[str, Any]]) -> list[str]:
@@ -160,7 +150,7 @@ class BaseClient:
         built: list[tuple[TelemetryEvent, int]] = []
         for item in events:
             if isinstance(item, TelemetryEvent):
-                event = prepare_sent_event(self.config, item)
+                event = copy_for_send(self.config, item)
                 built.append((event, estimate_size(event)))
             else:
                 built.append(build_event(self.config, item))
@@ -205,10 +195,10 @@ class BaseClient:
     def _admit(self, item: TelemetryEvent | Captured | Deferred, size: int) -> None:
         """Queue a sampled-in item, or count why it could not be."""
         if self._pid != _getpid():
-            _runtime.after_fork_in_child()
+            _lifecycle.after_fork_in_child()
         if self._closed:
             self._stats.drop(DropReason.CLOSED)
-            warn_once("closed", "sentinel_sdk: an event was captured after close(); dropped")
+            log_rate_limited("closed", "sentinel_sdk: an event was captured after close(); dropped")
             return
         if not self._started:
             self._ensure_started()
@@ -221,7 +211,7 @@ class BaseClient:
         # spill to, or because events come faster than they can be delivered.
         outage = self._spool is None and self._core.state is State.DOWN
         self._stats.drop(DropReason.SPOOL_DISABLED if outage else DropReason.QUEUE_FULL)
-        warn_once(
+        log_rate_limited(
             "queue-full",
             "sentinel_sdk: the in-memory queue is full "
             "(max_queue_size=%d, max_queue_bytes=%d); dropping events (counted)",
@@ -239,9 +229,9 @@ class BaseClient:
             try:
                 spool_events, spool_bytes = self._spool.totals()
             except Exception as exc:
-                warn_once("spool-stats", "sentinel_sdk: cannot read the spool: %r", exc)
+                log_rate_limited("spool-stats", "sentinel_sdk: cannot read the spool: %r", exc)
         dropped = dict(s.dropped)
-        in_flight = len(self._core.in_flight)
+        core = self._core
         return ClientStats(
             queued=self._queue.accepted,
             sent=s.sent,
@@ -252,11 +242,11 @@ class BaseClient:
             dropped=dropped,
             dropped_total=sum(dropped.values()),
             sampled_out=s.sampled_out,
-            queue_depth=self._queue.waiting + len(self._core.retry),
-            in_flight=in_flight,
+            queue_depth=self._queue.waiting + core.retry_count,
+            in_flight=core.in_flight_count,
             spool_events=spool_events,
             spool_bytes=spool_bytes,
-            connected=self._core.state is State.UP,
+            connected=core.state is State.UP,
             last_error=s.last_error,
         )
 
@@ -264,6 +254,47 @@ class BaseClient:
     def closed(self) -> bool:
         """True once ``close()`` was called."""
         return self._closed
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} brokers={list(self.config.brokers)} "
+            f"topic={self.config.topic!r} state={self._core.state.value}>"
+        )
+
+    # -- what both senders share ---------------------------------------------------------
+
+    def _done_callback(self, record: Record) -> Callable[[BaseException | None], None]:
+        """The producer's completion callback for ``record`` (called on its thread / loop)."""
+        complete, wake, queue = self._core.complete, self._wake, self._queue
+
+        def done(exc: BaseException | None) -> None:
+            complete(record, exc)
+            if queue.sender_asleep:  # else it polls and books this within poll_s
+                wake()
+
+        return done
+
+    def _connect_finished(self, exc: BaseException | None) -> None:
+        """Hand a connect attempt's outcome (``None``: connected) to the sender, mapped."""
+        error = None if exc is None or isinstance(exc, SentinelError) else map_error(exc)
+        self._sender.connect_done(exc if error is None else error)
+        self._wake()
+
+    def _ping_event(self) -> TelemetryEvent:
+        """``ping()``'s test event: consumers skip it by its model and ``sentinel.test``."""
+        return TelemetryEvent(
+            service_name=self.config.service_name,
+            model=PING_MODEL,
+            metadata={SENTINEL_TEST: "true"},
+        )
+
+    @staticmethod
+    def _ping_verdict(acknowledged: bool, error: BaseException | None, timeout: float) -> None:
+        """Raise what ``ping()`` raises for this outcome (nothing when the broker acked)."""
+        if not acknowledged:
+            raise TimeoutError(f"no acknowledgement within {timeout:g} s")
+        if error is not None:
+            raise map_error(error) from error
 
     # -- lifecycle hooks for subclasses -------------------------------------------------
 

@@ -1,10 +1,9 @@
-"""Caller-side capture (``sentinel_sdk._capture``): ``track()`` fields -> a validated event.
+"""Event assembly (``sentinel_sdk._assembly``): ``track()`` fields -> a validated event.
 
 Each field's checks as ``track()`` applies them, the caller-side rules (truncation
 marked in ``sentinel.truncated``, ``capture_content``, ``truncate_text``, parts given
-as objects, scope and OpenTelemetry ids), the fast assembler against the dataclasses'
-own constructors, the size estimate, ``prepare_sent_event`` for ``send()``, and
-sampling per trace id (deterministic across processes, near the rate).
+as objects, scope and OpenTelemetry ids), the unchecked assembly against the
+dataclasses' own constructors, the size estimate, and ``copy_for_send`` for ``send()``.
 """
 
 from __future__ import annotations
@@ -13,9 +12,6 @@ import dataclasses
 import enum
 import json
 import math
-import random
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -25,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import Decision, TraceIdRatioBased
 
 from sentinel_sdk import (
     PromptInfo,
@@ -35,13 +30,7 @@ from sentinel_sdk import (
     ValidationError,
     json_schema,
 )
-from sentinel_sdk._capture import (
-    TrackFields,
-    build_event,
-    estimate_size,
-    prepare_sent_event,
-    sampled,
-)
+from sentinel_sdk._assembly import TrackFields, build_event, copy_for_send, estimate_size
 from sentinel_sdk._ids import is_span_id, new_event_id, new_trace_id
 from sentinel_sdk.scope import request_scope
 
@@ -476,7 +465,7 @@ def test_size_estimate_agrees_with_build_event_and_grows_with_content() -> None:
     ]
     sizes = []
     for fields in cases:
-        with request_scope(metadata={"http.method": "GET"}):
+        with request_scope(metadata={"http.request.method": "GET"}):
             event, size = build_event(CONFIG, {"model": "m", **fields})
         assert size == estimate_size(event)
         sizes.append(size)
@@ -488,14 +477,14 @@ def test_size_estimate_agrees_with_build_event_and_grows_with_content() -> None:
     assert size == estimate_size(truncated)
 
 
-# -- send(): prepare_sent_event --------------------------------------------------------
+# -- send(): copy_for_send --------------------------------------------------------
 
 
-def test_prepare_sent_event_fits_texts_on_a_copy() -> None:
+def test_copy_for_send_fits_texts_on_a_copy() -> None:
     original = TelemetryEvent(
         service_name="s", model="m", prompt=PromptInfo("abcdef", 2), metadata={"k": "v"}
     )
-    sent = prepare_sent_event(CONFIG.replace(max_text_length=3), original)
+    sent = copy_for_send(CONFIG.replace(max_text_length=3), original)
     assert sent is not original
     # The queued copy owns its containers: the sender's cost fill never reaches the caller.
     assert sent.metadata is not original.metadata and sent.errors is not original.errors
@@ -503,102 +492,33 @@ def test_prepare_sent_event_fits_texts_on_a_copy() -> None:
     assert sent.metadata == {"k": "v", TRUNCATED: "prompt"}
     assert original.prompt.text == "abcdef"
     assert original.metadata == {"k": "v"}
-    stripped = prepare_sent_event(CONFIG.replace(capture_content=False), original)
+    stripped = copy_for_send(CONFIG.replace(capture_content=False), original)
     assert stripped.prompt.text == "" and stripped.response.text == ""
     assert original.prompt.text == "abcdef"
     with pytest.raises(ValidationError) as info:
-        prepare_sent_event(CONFIG.replace(max_text_length=3, truncate_text=False), original)
+        copy_for_send(CONFIG.replace(max_text_length=3, truncate_text=False), original)
     assert info.value.field == "prompt.text"
 
 
-def test_prepare_sent_event_merges_the_scope_where_unset() -> None:
+def test_copy_for_send_merges_the_scope_where_unset() -> None:
     event = TelemetryEvent(service_name="s", model="m", metadata={"k": "event"})
     with request_scope(trace_id="b" * 32, metadata={"k": "scope", "r": "1"}):
-        sent = prepare_sent_event(CONFIG, event)
-        own = prepare_sent_event(
-            CONFIG, TelemetryEvent(service_name="s", model="m", trace_id="mine")
-        )
+        sent = copy_for_send(CONFIG, event)
+        own = copy_for_send(CONFIG, TelemetryEvent(service_name="s", model="m", trace_id="mine"))
     assert sent.trace_id == "b" * 32
     assert sent.span_id is not None and is_span_id(sent.span_id)
     assert sent.metadata == {"k": "event", "r": "1"}
     assert event.trace_id is None and event.metadata == {"k": "event"}
     assert (own.trace_id, own.span_id) == ("mine", None)
-    outside = prepare_sent_event(CONFIG, event)
+    outside = copy_for_send(CONFIG, event)
     assert (outside.trace_id, outside.span_id) == (None, None)
 
 
-def test_prepare_sent_event_refuses_non_events_and_changed_invalid_events() -> None:
+def test_copy_for_send_refuses_non_events_and_changed_invalid_events() -> None:
     with pytest.raises(ValidationError, match="use track"):
-        prepare_sent_event(CONFIG, {"model": "m"})  # type: ignore[arg-type]
+        copy_for_send(CONFIG, {"model": "m"})  # type: ignore[arg-type]
     event = TelemetryEvent(service_name="s", model="m")
     event.response.tokens = -1  # changed by hand after construction
     with pytest.raises(ValidationError) as info:
-        prepare_sent_event(CONFIG, event)
+        copy_for_send(CONFIG, event)
     assert info.value.field == "response.tokens"
-
-
-# -- sampling --------------------------------------------------------------------------
-
-
-def test_sampling_extremes_keep_or_drop_everything() -> None:
-    ids = [(new_trace_id(), new_event_id()) for _ in range(200)] + [(None, new_event_id())]
-    assert all(sampled(1.0, t, e) for t, e in ids)
-    assert not any(sampled(0.0, t, e) for t, e in ids)
-
-
-def test_sampling_is_decided_per_trace_id() -> None:
-    for _ in range(50):
-        trace_id = new_trace_id()
-        decisions = {sampled(0.5, trace_id, new_event_id()) for _ in range(20)}
-        assert len(decisions) == 1
-
-
-@pytest.mark.parametrize("rate", [0.1, 0.5, 0.9])
-def test_sampling_keeps_close_to_the_rate(rate: float) -> None:
-    n = 20_000
-    rng = random.Random(1)
-    trace_ids = [f"{rng.getrandbits(128):032x}" for _ in range(n)]
-    kept = sum(sampled(rate, t, "unused") for t in trace_ids)
-    assert abs(kept / n - rate) < 0.015
-    event_ids = [new_event_id() for _ in range(n)]  # no trace id: per event
-    kept = sum(sampled(rate, None, e) for e in event_ids)
-    assert abs(kept / n - rate) < 0.015
-
-
-def test_sampling_matches_opentelemetrys_ratio_sampler_for_w3c_ids() -> None:
-    rng = random.Random(2)
-    for rate in (0.25, 0.5, 0.75):
-        sampler = TraceIdRatioBased(rate)
-        for _ in range(2000):
-            trace_int = rng.getrandbits(128) or 1
-            otel = (
-                sampler.should_sample(None, trace_int, "span").decision
-                is Decision.RECORD_AND_SAMPLE
-            )
-            assert sampled(rate, f"{trace_int:032x}", "unused") == otel
-
-
-def test_sampling_decisions_are_the_same_in_another_process() -> None:
-    rng = random.Random(3)
-    keys: list[tuple[str | None, str]] = [(f"{rng.getrandbits(128):032x}", "e") for _ in range(300)]
-    keys += [(None, str(uuid.UUID(int=rng.getrandbits(128), version=4))) for _ in range(300)]
-    keys += [(f"custom-trace-{i}", "e") for i in range(100)]
-    rates = (0.1, 0.5, 0.9)
-    here = [sampled(rate, t, e) for rate in rates for t, e in keys]
-    script = (
-        "import json, sys\n"
-        "from sentinel_sdk._capture import sampled\n"
-        "keys = json.load(sys.stdin)\n"
-        f"print(json.dumps([sampled(r, t, e) for r in {rates!r} for t, e in keys]))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        input=json.dumps(keys),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={"PYTHONHASHSEED": "12345", "PATH": ""},
-    )
-    assert json.loads(out.stdout) == here
-    assert 0 < sum(here) < len(here)
