@@ -165,7 +165,7 @@ def print_tables(requests: list[dict[str, Any]], events: list[dict[str, Any]]) -
         )
         for e in sorted(mine, key=lambda e: e["timestamp"]):
             md = e["metadata"]
-            ttft = md.get("llm.time_to_first_token_ms")
+            ttft = md.get("sentinel.time_to_first_token_ms")
             ttft_text = f"{float(ttft):.1f}" if ttft else "-"
             errors = "; ".join(e["errors"])
             print(

@@ -34,6 +34,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnablePassthrough
 
 import sentinel_sdk
+from sentinel_sdk import SentinelClient
 from sentinel_sdk_asgi import SentinelMiddleware
 from sentinel_sdk_langchain import SentinelHandler
 from sentinel_sdk_openai import wrap_openai
@@ -179,7 +180,8 @@ async def health() -> dict[str, str]:
 async def sentinel_stats() -> dict[str, Any]:
     """The SDK's own counters (what happened to every event so far), after a flush."""
     client = sentinel_sdk.current_client()  # inside a request: the middleware's client
-    await asyncio.to_thread(client.flush, 5.0)
+    if isinstance(client, SentinelClient):
+        await asyncio.to_thread(client.flush, 5.0)
     stats: dict[str, Any] = dict(client.stats())
     return stats
 

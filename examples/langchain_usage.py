@@ -124,7 +124,7 @@ def main() -> int:
         f"{'model':<24}{'tokens in/out':>14}{'cost $':>11}{'latency ms':>12}{'ttft ms':>9}  prompt"
     )
     for event in acknowledged:
-        ttft = event.metadata.get("llm.time_to_first_token_ms", "-")
+        ttft = event.metadata.get("sentinel.time_to_first_token_ms", "-")
         print(
             f"{event.model:<24}{event.prompt.tokens:>8}/{event.response.tokens:<5}"
             f"{event.cost_usd:>11.6f}{event.latency_ms:>12.2f}{ttft:>9.9}  "

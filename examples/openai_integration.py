@@ -72,9 +72,9 @@ def main() -> int:
     )
     for e in acknowledged:
         md = e.metadata
-        ttft = md.get("llm.time_to_first_token_ms", "-")
+        ttft = md.get("sentinel.time_to_first_token_ms", "-")
         print(
-            f"{md['llm.api']:<18}{e.model:<19}{e.prompt.tokens:>5}/{e.response.tokens:<3}"
+            f"{md['openai.api.type']:<18}{e.model:<19}{e.prompt.tokens:>5}/{e.response.tokens:<3}"
             f"{e.cost_usd:>11.6f}{e.latency_ms:>8.1f}{ttft:>8.6}"
             f"  {e.response.finish_reason} {'; '.join(e.errors)}"
         )

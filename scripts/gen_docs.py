@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerate the README's configuration table from ``SentinelConfig`` (so it cannot drift).
+"""Regenerate the README's generated tables, so they cannot drift from the code.
 
     .venv/bin/python scripts/gen_docs.py          # rewrite README.md in place
     .venv/bin/python scripts/gen_docs.py --check  # exit 1 if README.md is out of date
 
-The table sits between ``<!-- config-table:start -->`` and ``<!-- config-table:end -->``.
+- the configuration table, from ``SentinelConfig``, between
+  ``<!-- config-table:start -->`` and ``<!-- config-table:end -->``;
+- the metadata table, from ``sentinel_sdk.metadata_keys.KEYS``, between
+  ``<!-- metadata-table:start -->`` and ``<!-- metadata-table:end -->``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-START, END = "<!-- config-table:start -->", "<!-- config-table:end -->"
+TABLES = ("config-table", "metadata-table")
 
 
 def _default(field: dataclasses.Field[object]) -> str:
@@ -57,10 +60,27 @@ def config_table() -> str:
     return "\n".join(lines)
 
 
+def metadata_table() -> str:
+    """The Markdown table of every metadata key the SDK and its integrations write."""
+    sys.path.insert(0, str(ROOT))
+    from sentinel_sdk.metadata_keys import KEYS
+
+    lines = ["| key | meaning | unit | written by |", "|---|---|---|---|"]
+    for key in KEYS.values():
+        name = key.name.replace("*", "<key>")
+        writers = ", ".join(key.writers)
+        lines.append(f"| `{name}` | {key.meaning} | {key.unit} | {writers} |")
+    return "\n".join(lines)
+
+
 def render(readme: str) -> str:
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{config_table()}\n{END}{tail}"
+    """``readme`` with each generated table replaced by what the code says now."""
+    for name, table in zip(TABLES, (config_table(), metadata_table()), strict=True):
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        head, rest = readme.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme = f"{head}{start}\n{table}\n{end}{tail}"
+    return readme
 
 
 def main() -> int:
@@ -72,7 +92,7 @@ def main() -> int:
     if args.check:
         if updated != current:
             print(
-                "README.md configuration table is stale: run scripts/gen_docs.py", file=sys.stderr
+                "README.md's generated tables are stale: run scripts/gen_docs.py", file=sys.stderr
             )
             return 1
         return 0

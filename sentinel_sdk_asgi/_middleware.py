@@ -14,12 +14,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from sentinel_sdk._base import BaseClient
-from sentinel_sdk._ids import new_span_id
-from sentinel_sdk._log import capture_internal_exceptions
-from sentinel_sdk.client import SentinelClient
-from sentinel_sdk.exceptions import ConfigurationError
-from sentinel_sdk.scope import RequestScope, close_scope, compile_excluded_paths, open_scope
+from sentinel_sdk import ConfigurationError, SentinelClient
+from sentinel_sdk.integrations import (
+    Client,
+    ExcludedPaths,
+    RequestScope,
+    ScopeToken,
+    capture_internal_exceptions,
+    close_scope,
+    open_request_scope,
+)
 
 __all__ = ["SCOPE_KEY", "TRACE_HEADER", "ASGIApp", "Receive", "Scope", "Send", "SentinelMiddleware"]
 
@@ -34,8 +38,6 @@ SCOPE_KEY = "sentinel_sdk.scope"
 the guard against wrapping twice)."""
 TRACE_HEADER = b"x-sentinel-trace-id"
 """Response header carrying the request's trace id when ``trace_header=True``."""
-
-_MAX_REQUEST_ID = 200
 
 
 class SentinelMiddleware:
@@ -57,7 +59,7 @@ class SentinelMiddleware:
         app: ASGIApp,
         /,
         *,
-        client: BaseClient | None = None,
+        client: Client | None = None,
         excluded_paths: Iterable[str] = (),
         trace_header: bool = False,
         **options: Any,
@@ -69,9 +71,9 @@ class SentinelMiddleware:
             )
         self.app = app
         self._owned_client = SentinelClient(**options) if options else None
-        self.client = client if client is not None else self._owned_client
+        self.client: Client | None = client if client is not None else self._owned_client
         self.trace_header = trace_header
-        self._excluded_exact, self._excluded_prefixes = compile_excluded_paths(excluded_paths)
+        self._excluded = ExcludedPaths(excluded_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -81,20 +83,16 @@ class SentinelMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if (
-            SCOPE_KEY in scope
-            or path in self._excluded_exact
-            or path.startswith(self._excluded_prefixes)
-        ):
+        if SCOPE_KEY in scope or path in self._excluded:
             await self.app(scope, receive, send)
             return
-        try:
-            request_scope, token = _open(scope, path, self.client)
-        except Exception:
-            with capture_internal_exceptions("asgi middleware: opening the request scope"):
-                raise
+        opened = None
+        with capture_internal_exceptions():
+            opened = _open(scope, path, self.client)
+        if opened is None:
             await self.app(scope, receive, send)
             return
+        request_scope, token = opened
         if self.trace_header:
             send = _adding_trace_header(send, request_scope.trace_id)
         try:
@@ -111,32 +109,29 @@ class SentinelMiddleware:
 
         async def lifespan_send(message: Message) -> None:
             if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-                with capture_internal_exceptions("asgi middleware: closing the client"):
+                with capture_internal_exceptions():
                     await _run_in_thread(client.close)
             await send(message)
 
         return lifespan_send
 
 
-def _open(scope: Scope, path: str, client: BaseClient | None) -> tuple[RequestScope, Any]:
+def _open(scope: Scope, path: str, client: Client | None) -> tuple[RequestScope, ScopeToken]:
     traceparent: bytes | None = None
-    request_id: str | None = None
+    request_id: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"traceparent":
             traceparent = value
         elif name == b"x-request-id":
-            request_id = value[:_MAX_REQUEST_ID].decode("latin-1")
+            request_id = value
     query = scope.get("query_string")
     root_path = scope.get("root_path", "")
-    metadata = {
-        "http.method": scope.get("method") or "WEBSOCKET",
-        "http.route": path,
-        "http.target": f"{path}?{query.decode('latin-1')}" if query else path,
-        "http.request_id": request_id or new_span_id(),
-    }
-    request_scope, token = open_scope(
+    request_scope, token = open_request_scope(
+        method=scope.get("method") or "WEBSOCKET",
+        path=path,
+        query=query.decode("latin-1") if query else None,
         traceparent=traceparent,
-        metadata=metadata,
+        request_id=request_id,
         client=client,
         route=lambda: _route_template(scope, root_path),
     )

@@ -14,13 +14,10 @@ settings with ``manage.py check`` (ids ``sentinel.E001``...) and adds
 
 from __future__ import annotations
 
-try:
-    import django  # noqa: F401
-except ImportError as exc:  # pragma: no cover - the extra is missing
-    raise ImportError(
-        "sentinel_sdk_django needs Django: pip install 'llm-sentinel-sdk[django]'"
-    ) from exc
+from sentinel_sdk.integrations import require
 
-from .conf import MIDDLEWARE_PATH, get_client
+require("django", extra="django", integration=__name__, distribution="Django")
+
+from .conf import MIDDLEWARE_PATH, get_client  # noqa: E402 (once the framework is known to be there)
 
 __all__ = ["MIDDLEWARE_PATH", "get_client"]

@@ -30,8 +30,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.core.checks import Warning as CheckWarning
 
-from sentinel_sdk.config import SentinelConfig
-from sentinel_sdk.exceptions import ConfigurationError
+from sentinel_sdk import ConfigurationError, SentinelConfig
 
 from .conf import INTEGRATION_KEYS, MIDDLEWARE_PATH, SOURCE, compile_paths, conf
 

@@ -17,11 +17,8 @@ from typing import Any
 
 from django.conf import settings
 
-from sentinel_sdk._log import warn_once
-from sentinel_sdk.client import SentinelClient
-from sentinel_sdk.config import SentinelConfig
-from sentinel_sdk.exceptions import ConfigurationError
-from sentinel_sdk.scope import compile_excluded_paths
+from sentinel_sdk import ConfigurationError, SentinelClient, SentinelConfig
+from sentinel_sdk.integrations import ExcludedPaths, log_rate_limited
 
 __all__ = [
     "INTEGRATION_KEYS",
@@ -79,9 +76,9 @@ def build_config(raw: Any = None) -> SentinelConfig | None:
     return SentinelConfig.from_mapping(raw, source=SOURCE, ignore=INTEGRATION_KEYS)
 
 
-def compile_paths(paths: Any) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Exact paths and prefixes for ``EXCLUDED_PATHS`` (``"/health"``: itself and below)."""
-    return compile_excluded_paths(paths, f"{SOURCE}['EXCLUDED_PATHS']")
+def compile_paths(paths: Any) -> ExcludedPaths:
+    """The paths of ``EXCLUDED_PATHS`` (``"/health"``: itself and below)."""
+    return ExcludedPaths(paths, f"{SOURCE}['EXCLUDED_PATHS']")
 
 
 @dataclass(frozen=True)
@@ -90,15 +87,11 @@ class State:
 
     active: bool
     client: SentinelClient | None
-    excluded_exact: frozenset[str]
-    excluded_prefixes: tuple[str, ...]
-
-    def excluded(self, path: str) -> bool:
-        """True for a path served without a request scope."""
-        return path in self.excluded_exact or path.startswith(self.excluded_prefixes)
+    excluded_paths: ExcludedPaths
+    """Paths served without a request scope."""
 
 
-_INACTIVE = State(False, None, frozenset(), ())
+_INACTIVE = State(False, None, ExcludedPaths())
 _state: State | None = None
 _lock = threading.Lock()
 
@@ -118,12 +111,12 @@ def _build_state() -> State:
             return _state
         try:
             config = build_config()
-            exact, prefixes = compile_paths(conf.EXCLUDED_PATHS)
+            excluded = compile_paths(conf.EXCLUDED_PATHS)
             # Constructing a client opens no connection: the sender starts on the first event.
             client = SentinelClient(config) if config is not None else None
-            _state = State(True, client, exact, prefixes)
+            _state = State(True, client, excluded)
         except Exception as exc:
-            warn_once(
+            log_rate_limited(
                 "django-settings",
                 "sentinel_sdk_django: %s; requests are served without LLM Sentinel "
                 "(run `manage.py check` for details)",

@@ -13,16 +13,21 @@ without it.
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextvars import Token
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
-from sentinel_sdk._ids import new_span_id
-from sentinel_sdk._log import capture_internal_exceptions
-from sentinel_sdk.scope import RequestScope, close_scope, open_scope
+from sentinel_sdk.integrations import (
+    RequestScope,
+    ScopedAsyncIterator,
+    ScopedIterator,
+    ScopeToken,
+    capture_internal_exceptions,
+    close_scope,
+    open_request_scope,
+)
 
 from .conf import state
 
@@ -31,9 +36,7 @@ __all__ = ["REQUEST_ATTR", "SentinelMiddleware"]
 REQUEST_ATTR = "sentinel_scope"
 """``request.sentinel_scope``: the request's ``RequestScope`` (also the guard against two runs)."""
 
-_MAX_REQUEST_ID = 200
-_ScopeToken = Token[RequestScope | None]
-_Opened = tuple[RequestScope, _ScopeToken]
+_Opened = tuple[RequestScope, ScopeToken]
 
 
 class SentinelMiddleware:
@@ -80,27 +83,23 @@ class SentinelMiddleware:
 
 
 def _open(request: HttpRequest) -> _Opened | None:
-    try:
+    with capture_internal_exceptions():
         current = state()
         path = request.path
         if (
             not current.active
             or getattr(request, REQUEST_ATTR, None) is not None
-            or current.excluded(path)
+            or path in current.excluded_paths
         ):
             return None
         meta = request.META
         request_ref = weakref.ref(request)
-        query = meta.get("QUERY_STRING")
-        request_id = meta.get("HTTP_X_REQUEST_ID")
-        scope, token = open_scope(
+        scope, token = open_request_scope(
+            method=request.method or "GET",
+            path=path,
+            query=meta.get("QUERY_STRING"),
             traceparent=meta.get("HTTP_TRACEPARENT"),
-            metadata={
-                "http.method": request.method or "GET",
-                "http.route": path,
-                "http.target": f"{path}?{query}" if query else path,
-                "http.request_id": request_id[:_MAX_REQUEST_ID] if request_id else new_span_id(),
-            },
+            request_id=meta.get("HTTP_X_REQUEST_ID"),
             client=current.client,
             # A weak reference: the scope is stored on the request, and a cycle would
             # leave every request to the cyclic GC instead of refcounting.
@@ -108,10 +107,7 @@ def _open(request: HttpRequest) -> _Opened | None:
         )
         setattr(request, REQUEST_ATTR, scope)
         return scope, token
-    except Exception:
-        with capture_internal_exceptions("django middleware: opening the request scope"):
-            raise
-        return None
+    return None
 
 
 def _route_template(request: HttpRequest | None) -> str | None:
@@ -127,64 +123,12 @@ def _finish(response: HttpResponseBase, opened: _Opened) -> HttpResponseBase:
     scope, token = opened
     close_scope(token)
     if response.streaming:
-        try:
+        with capture_internal_exceptions():
             assert isinstance(response, StreamingHttpResponse)
             _ = scope.metadata  # resolve http.route while the request is alive
             content = response.streaming_content
             if response.is_async:
-                response.streaming_content = _ScopedAsyncIterator(content, scope)
+                response.streaming_content = ScopedAsyncIterator(content, scope)
             else:
-                response.streaming_content = _ScopedIterator(content, scope)
-        except Exception:
-            with capture_internal_exceptions("django middleware: wrapping a streaming response"):
-                raise
+                response.streaming_content = ScopedIterator(content, scope)
     return response
-
-
-def _enter(scope: RequestScope) -> _ScopeToken:
-    return open_scope(trace_id=scope.trace_id, metadata=scope.metadata, client=scope.client)[1]
-
-
-class _ScopedIterator:
-    """Streaming content, unchanged, each chunk produced inside the request's scope.
-
-    The server iterates it after the middleware returned (and closed the scope, so
-    content that is never read leaks nothing); each chunk re-enters an equal scope,
-    so LLM calls made while streaming carry the request's trace id and metadata.
-    """
-
-    __slots__ = ("_inner", "_scope")
-
-    def __init__(self, inner: Iterator[bytes], scope: RequestScope) -> None:
-        self._inner = inner
-        self._scope = scope
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        token = _enter(self._scope)
-        try:
-            return next(self._inner)
-        finally:
-            close_scope(token)
-
-
-class _ScopedAsyncIterator:
-    """The async twin of ``_ScopedIterator``."""
-
-    __slots__ = ("_inner", "_scope")
-
-    def __init__(self, inner: AsyncIterator[bytes], scope: RequestScope) -> None:
-        self._inner = inner
-        self._scope = scope
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self
-
-    async def __anext__(self) -> bytes:
-        token = _enter(self._scope)
-        try:
-            return await self._inner.__anext__()
-        finally:
-            close_scope(token)

@@ -11,13 +11,10 @@ Sentinel(app)
 
 from __future__ import annotations
 
-try:
-    import flask  # noqa: F401
-except ImportError as exc:  # pragma: no cover - the extra is missing
-    raise ImportError(
-        "sentinel_sdk_flask needs Flask: pip install 'llm-sentinel-sdk[flask]'"
-    ) from exc
+from sentinel_sdk.integrations import require
 
-from ._extension import EXTENSION_KEY, Sentinel, SentinelState
+require("flask", extra="flask", integration=__name__, distribution="Flask")
+
+from ._extension import EXTENSION_KEY, Sentinel, SentinelState  # noqa: E402 (once the framework is known to be there)
 
 __all__ = ["EXTENSION_KEY", "Sentinel", "SentinelState"]

@@ -11,20 +11,23 @@ serves any number of apps; the extension never stores an app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextvars import Token
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, request
 
-from sentinel_sdk._base import BaseClient
-from sentinel_sdk._ids import new_span_id
-from sentinel_sdk._log import capture_internal_exceptions
-from sentinel_sdk.client import SentinelClient
-from sentinel_sdk.config import SentinelConfig
-from sentinel_sdk.exceptions import ConfigurationError
-from sentinel_sdk.scope import RequestScope, close_scope, compile_excluded_paths, open_scope
+from sentinel_sdk import ConfigurationError, SentinelClient, SentinelConfig
+from sentinel_sdk.integrations import (
+    Client,
+    ExcludedPaths,
+    RequestScope,
+    ScopedIterator,
+    ScopeToken,
+    capture_internal_exceptions,
+    close_scope,
+    open_request_scope,
+)
 
 __all__ = ["ENVIRON_KEY", "EXTENSION_KEY", "PREFIX", "Sentinel", "SentinelState"]
 
@@ -34,39 +37,30 @@ _OWN_KEYS = ("EXCLUDED_PATHS",)
 ENVIRON_KEY = "sentinel_sdk.scope"
 """WSGI environ key holding the request's ``RequestScope`` while Flask handles it (also the
 guard against two)."""
-_MAX_REQUEST_ID = 200
 
 
 @dataclass(frozen=True)
 class SentinelState:
     """One app's state, in ``app.extensions["sentinel"]``."""
 
-    client: BaseClient | None
+    client: Client | None
     """The app's client; ``None`` means the process default (``sentinel_sdk.init``)."""
-    excluded_exact: frozenset[str]
-    excluded_prefixes: tuple[str, ...]
+    excluded_paths: ExcludedPaths
+    """Paths served without a request scope."""
 
-    def excluded(self, path: str) -> bool:
-        """True for a path served without a request scope."""
-        return path in self.excluded_exact or path.startswith(self.excluded_prefixes)
-
-    def open(self, environ: dict[str, Any]) -> Token[RequestScope | None] | None:
+    def open(self, environ: dict[str, Any]) -> ScopeToken | None:
         """Open the scope of the request ``environ`` describes (``None``: not scoped)."""
         path: str = environ.get("PATH_INFO") or "/"
         if not path.isascii():  # WSGI gives the bytes as latin-1 text
             path = path.encode("latin-1").decode("utf-8", "replace")
-        if ENVIRON_KEY in environ or self.excluded(path):
+        if ENVIRON_KEY in environ or path in self.excluded_paths:
             return None
-        query = environ.get("QUERY_STRING")
-        request_id = environ.get("HTTP_X_REQUEST_ID")
-        scope, token = open_scope(
+        scope, token = open_request_scope(
+            method=environ.get("REQUEST_METHOD") or "GET",
+            path=path,
+            query=environ.get("QUERY_STRING"),
             traceparent=environ.get("HTTP_TRACEPARENT"),
-            metadata={
-                "http.method": environ.get("REQUEST_METHOD") or "GET",
-                "http.route": path,
-                "http.target": f"{path}?{query}" if query else path,
-                "http.request_id": request_id[:_MAX_REQUEST_ID] if request_id else new_span_id(),
-            },
+            request_id=environ.get("HTTP_X_REQUEST_ID"),
             client=self.client,
             route=lambda: _route_template(environ),
         )
@@ -84,12 +78,9 @@ class _ScopedWSGIApp:
         self.state = state
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        try:
+        token = None
+        with capture_internal_exceptions():
             token = self.state.open(environ)
-        except Exception:
-            with capture_internal_exceptions("flask extension: opening the request scope"):
-                raise
-            token = None
         if token is None:
             return self.wsgi_app(environ, start_response)
         try:
@@ -116,7 +107,7 @@ class Sentinel:
         self,
         app: Flask | None = None,
         *,
-        client: BaseClient | None = None,
+        client: Client | None = None,
         excluded_paths: Iterable[str] | None = None,
         **options: Any,
     ) -> None:
@@ -147,7 +138,7 @@ class Sentinel:
                 "Sentinel(client=...) and SENTINEL_* options cannot go together; "
                 f"got {', '.join(sorted(option_keys))}"
             )
-        client: BaseClient | None = self._client
+        client: Client | None = self._client
         if option_keys:
             client = SentinelClient(
                 SentinelConfig.from_mapping(
@@ -155,8 +146,7 @@ class Sentinel:
                 )
             )
         paths = config.get(PREFIX + "EXCLUDED_PATHS", self._excluded_paths) or ()
-        exact, prefixes = compile_excluded_paths(paths, "SENTINEL_EXCLUDED_PATHS")
-        state = SentinelState(client, exact, prefixes)
+        state = SentinelState(client, ExcludedPaths(paths, "SENTINEL_EXCLUDED_PATHS"))
         app.extensions[EXTENSION_KEY] = state
         app.wsgi_app = _ScopedWSGIApp(app.wsgi_app, state)  # type: ignore[method-assign]
         app.after_request(_after_request)
@@ -171,47 +161,12 @@ def _route_template(environ: dict[str, Any]) -> str | None:
 
 def _after_request(response: Response) -> Response:
     if response.is_streamed and not response.direct_passthrough:
-        with capture_internal_exceptions("flask extension: scoping the streamed body"):
+        with capture_internal_exceptions():
             scope: RequestScope | None = request.environ.get(ENVIRON_KEY)
             if scope is not None:
                 # Resolve http.route now: Flask drops environ["werkzeug.request"] at the
                 # end of the request, before the server iterates the body.
                 _ = scope.metadata
-                response.response = _ScopedBody(response.response, scope)
+                body: ScopedIterator[Any] = ScopedIterator(response.response, scope)
+                response.response = body
     return response
-
-
-class _ScopedBody:
-    """A streamed body, unchanged, whose chunks are produced inside the request's scope.
-
-    The server iterates a streamed body after the app returned, in a context where
-    the scope is closed (always, so a body that is never read or closed leaks
-    nothing). Each chunk re-enters an equal scope: LLM calls made while streaming
-    carry the request's trace id and metadata.
-    """
-
-    __slots__ = ("_inner", "_iterator", "_scope")
-
-    def __init__(self, inner: Iterable[Any], scope: RequestScope) -> None:
-        self._inner = inner
-        self._iterator: Iterator[Any] | None = None
-        self._scope = scope
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        scope = self._scope
-        _, token = open_scope(trace_id=scope.trace_id, metadata=scope.metadata, client=scope.client)
-        try:
-            if self._iterator is None:
-                self._iterator = iter(self._inner)
-            return next(self._iterator)
-        finally:
-            close_scope(token)
-
-    def close(self) -> None:
-        """Close the body, as the server would have closed it."""
-        inner_close = getattr(self._inner, "close", None)
-        if inner_close is not None:
-            inner_close()

@@ -14,13 +14,10 @@ metadata keys and ``sentinel_sdk_langchain._render`` for the text format.
 
 from __future__ import annotations
 
-try:
-    import langchain_core  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "sentinel_sdk_langchain needs langchain-core: pip install 'llm-sentinel-sdk[langchain]'"
-    ) from exc
+from sentinel_sdk.integrations import require
 
-from ._handler import SentinelHandler
+require("langchain_core", extra="langchain", integration=__name__, distribution="langchain-core")
+
+from ._handler import SentinelHandler  # noqa: E402 (once the framework is known to be there)
 
 __all__ = ["SentinelHandler"]

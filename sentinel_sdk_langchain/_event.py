@@ -1,36 +1,39 @@
 """Turn a finished LangChain run into the fields of one telemetry event.
 
-Metadata keys set on each event (all strings):
+Metadata keys set on each event (all strings, named by ``sentinel_sdk.metadata_keys``):
 
-- ``llm.integration`` = ``langchain``; ``llm.run_type`` = ``chat`` or ``llm``;
-  ``llm.provider`` (LangChain's ``ls_provider``).
-- ``llm.run_id``, ``llm.parent_run_id``, ``llm.run_name``, ``llm.tags`` (comma-joined).
-- ``llm.metadata.<key>``: the LangChain ``metadata`` of the run (its own and
-  inherited, e.g. ``langgraph_node``), ``ls_*`` / ``lc_*`` keys left out.
-- ``llm.request.<param>``: temperature, max_tokens, top_p, top_k, stop, seed, n, ...
-- ``llm.request.model`` when the provider answered with another model name.
-- ``llm.usage_reported`` (``true``/``false``), ``llm.usage.cache_read_tokens``,
-  ``llm.usage.cache_creation_tokens``, ``llm.usage.reasoning_tokens``.
-- ``llm.streaming`` = ``true`` and ``llm.time_to_first_token_ms`` for streamed runs.
-- ``llm.response.tool_calls``: the names of the tools the model called, comma-joined.
-- ``llm.generations``: the number of generations when more than one.
-- On failure: ``llm.error.type`` (and ``llm.error.status_code`` when known); a
+- ``sentinel.integration`` = ``langchain``; ``gen_ai.operation.name`` = ``chat`` or
+  ``text_completion``; ``gen_ai.provider.name`` (LangChain's ``ls_provider``).
+- ``sentinel.langchain.run_id``, ``.parent_run_id``, ``.run_name``, ``.tags``
+  (comma-joined).
+- ``sentinel.langchain.metadata.<key>``: the LangChain ``metadata`` of the run (its
+  own and inherited, e.g. ``langgraph_node``), ``ls_*`` / ``lc_*`` keys left out.
+- ``gen_ai.request.*``: temperature, max_tokens, top_p, top_k, stop_sequences, seed,
+  choice.count (``n``), reasoning.level, ...
+- ``gen_ai.request.model`` when the provider answered with another model name.
+- ``sentinel.usage_reported`` (``true``/``false``), ``gen_ai.usage.cache_read.input_tokens``,
+  ``gen_ai.usage.cache_creation.input_tokens``, ``gen_ai.usage.reasoning.output_tokens``.
+- ``gen_ai.request.stream`` = ``true`` and ``sentinel.time_to_first_token_ms`` for
+  streamed runs.
+- ``sentinel.response.tool_calls``: the names of the tools the model called, comma-joined.
+- ``sentinel.generations``: the number of generations when more than one.
+- On failure: ``error.type`` (and ``sentinel.error.status_code`` when known); a
   stream closed early or a cancelled task gives ``finish_reason = "cancelled"``
-  and ``llm.cancelled = "true"`` without an error; LangGraph control flow
+  and ``sentinel.cancelled = "true"`` without an error; LangGraph control flow
   (``GraphBubbleUp``, ``GraphInterrupt``, ...) gives ``finish_reason =
-  "interrupted"`` and ``llm.interrupted = <type>`` without an error.
+  "interrupted"`` and ``sentinel.interrupted = <type>`` without an error.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from sentinel_sdk import coerce_metadata
+from sentinel_sdk.integrations import metadata_keys as keys
+from sentinel_sdk.integrations import metadata_text, record_failure, record_stream, record_usage
 
 from . import _extract, _render
 
@@ -38,8 +41,8 @@ __all__ = ["Run", "event_fields", "run_metadata"]
 
 _MAX_USER_METADATA = 64
 _MAX_METADATA_VALUE = 512
-_MAX_ERROR_TEXT = 2000
 _CONTROL_FLOW = frozenset({"GraphBubbleUp"})
+_OPERATIONS = {"chat": "chat", "llm": "text_completion"}
 _LANGCHAIN_KEYS = frozenset({"ls_", "lc_"})
 
 
@@ -81,6 +84,14 @@ class Run:
         self.first_token: float | None = None
         self.first_chunk: float | None = None
 
+    def streamed(self, output: bool) -> None:
+        """A chunk arrived (``output``: it carried output): note the first of each."""
+        now = time.perf_counter()
+        if self.first_chunk is None:
+            self.first_chunk = now
+        if output:
+            self.first_token = now
+
     @property
     def params(self) -> Any:
         """LangChain's ``invocation_params`` of the run."""
@@ -119,30 +130,16 @@ def event_fields(
     requested = _extract.requested_model(run.metadata, run.params, run.serialized)
     model = _extract.response_model(generations, llm_output) or requested
     if model != requested:
-        metadata["llm.request.model"] = requested
-    usage = _extract.usage(generations, llm_output)
-    if usage is None:
-        metadata["llm.usage_reported"] = "false"
-        prompt_tokens = completion_tokens = 0
-    else:
-        metadata["llm.usage_reported"] = "true"
-        prompt_tokens, completion_tokens = usage.prompt, usage.completion
-        for key, value in (
-            ("cache_read_tokens", usage.cache_read),
-            ("cache_creation_tokens", usage.cache_creation),
-            ("reasoning_tokens", usage.reasoning),
-        ):
-            if value:
-                metadata[f"llm.usage.{key}"] = str(value)
+        metadata[keys.GEN_AI_REQUEST_MODEL] = requested
+    prompt_tokens, completion_tokens = _tokens(generations, llm_output, metadata)
     first = run.first_token if run.first_token is not None else run.first_chunk
     if first is not None:
-        metadata["llm.streaming"] = "true"
-        metadata["llm.time_to_first_token_ms"] = f"{(first - run.started) * 1000:.3f}"
+        record_stream(metadata, run.started, first)
     tools = _tool_names(generations)
     if tools:
-        metadata["llm.response.tool_calls"] = tools
+        metadata[keys.SENTINEL_RESPONSE_TOOL_CALLS] = tools
     if len(generations) > 1:
-        metadata["llm.generations"] = str(len(generations))
+        metadata[keys.SENTINEL_GENERATIONS] = str(len(generations))
 
     errors: list[str] = []
     if error is None:
@@ -168,31 +165,49 @@ def event_fields(
     }
 
 
+def _tokens(
+    generations: Sequence[Any], llm_output: Any, metadata: dict[str, str]
+) -> tuple[int, int]:
+    """Prompt and completion tokens of the run; usage details go into ``metadata``."""
+    usage = _extract.usage(generations, llm_output)
+    if usage is None:
+        record_usage(metadata, reported=False)
+        return 0, 0
+    record_usage(
+        metadata,
+        reported=True,
+        cache_read=usage.cache_read,
+        cache_creation=usage.cache_creation,
+        reasoning=usage.reasoning,
+    )
+    return usage.prompt, usage.completion
+
+
 def run_metadata(run_id: UUID, run: Run) -> dict[str, str]:
     """The run's own metadata: ids, tags, provider, user metadata, request parameters."""
     metadata = {
-        "llm.integration": "langchain",
-        "llm.run_type": run.kind,
-        "llm.run_id": _uuid_text(run_id),
+        keys.SENTINEL_INTEGRATION: "langchain",
+        keys.GEN_AI_OPERATION_NAME: _OPERATIONS[run.kind],
+        keys.SENTINEL_LANGCHAIN_RUN_ID: _uuid_text(run_id),
     }
     if run.parent_run_id is not None:
-        metadata["llm.parent_run_id"] = _uuid_text(run.parent_run_id)
+        metadata[keys.SENTINEL_LANGCHAIN_PARENT_RUN_ID] = _uuid_text(run.parent_run_id)
     if run.name:
-        metadata["llm.run_name"] = str(run.name)
+        metadata[keys.SENTINEL_LANGCHAIN_RUN_NAME] = str(run.name)
     if run.tags:
-        metadata["llm.tags"] = ",".join(map(str, run.tags))
+        metadata[keys.SENTINEL_LANGCHAIN_TAGS] = ",".join(map(str, run.tags))
     source = run.metadata
     if source:
         provider = source.get("ls_provider")
         if provider:
-            metadata["llm.provider"] = str(provider)
+            metadata[keys.GEN_AI_PROVIDER_NAME] = str(provider)
         # LangChain's own keys (ls_provider, ls_model_name, lc_versions, ...) are not the user's.
         user = {k: v for k, v in source.items() if str(k)[:3] not in _LANGCHAIN_KEYS}
         if user:
             for key, value in list(coerce_metadata(user).items())[:_MAX_USER_METADATA]:
-                metadata[f"llm.metadata.{key}"] = value[:_MAX_METADATA_VALUE]
-    for name, value in _extract.request_params(run.params, source).items():
-        metadata[f"llm.request.{name}"] = _text(value)
+                metadata[keys.SENTINEL_LANGCHAIN_METADATA + key] = value[:_MAX_METADATA_VALUE]
+    for key, value in _extract.request_params(run.params, source).items():
+        metadata[key] = metadata_text(value)
     return metadata
 
 
@@ -202,18 +217,6 @@ def _uuid_text(value: Any) -> str:
         return str(value)
     h = "%032x" % value.int  # noqa: UP031 (the fastest spelling)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _text(value: Any) -> str:
-    """A request parameter as metadata text (JSON spelling, cheaply for the usual types)."""
-    kind = type(value)
-    if kind is str:
-        return str(value)
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int or kind is float:
-        return repr(value)
-    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def _tool_names(generations: Sequence[Any]) -> str:
@@ -227,20 +230,9 @@ def _tool_names(generations: Sequence[Any]) -> str:
 
 def _error_outcome(error: BaseException, metadata: dict[str, str], errors: list[str]) -> str:
     """Record the error in ``metadata`` / ``errors``; returns the finish reason."""
-    if isinstance(error, (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt)):
-        metadata["llm.cancelled"] = "true"
-        return "cancelled"
     kinds = {cls.__name__ for cls in type(error).__mro__ if cls.__module__.startswith("langgraph")}
     if kinds & _CONTROL_FLOW:
-        metadata["llm.interrupted"] = type(error).__name__
+        # LangGraph's control flow (an interrupt, a handoff) ends the run, but is no failure.
+        metadata[keys.SENTINEL_INTERRUPTED] = type(error).__name__
         return "interrupted"
-    metadata["llm.error.type"] = type(error).__name__
-    status = getattr(error, "status_code", None)
-    if isinstance(status, int):
-        metadata["llm.error.status_code"] = str(status)
-    try:
-        text = f"{type(error).__name__}: {error}"
-    except Exception:
-        text = type(error).__name__
-    errors.append(text[:_MAX_ERROR_TEXT])
-    return "error"
+    return record_failure(error, metadata, errors)

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sentinel_sdk.integrations import metadata_keys as keys
+
 __all__ = [
     "MODEL_KEYS",
     "Usage",
@@ -36,24 +38,30 @@ MODEL_KEYS = (
     "engine",
 )
 _U32 = 2**32 - 1
-_PARAMS = {  # request parameter names as providers spell them -> the name in events
-    "temperature": "temperature",
-    "max_tokens": "max_tokens",
-    "max_completion_tokens": "max_tokens",
-    "max_output_tokens": "max_tokens",
-    "max_new_tokens": "max_tokens",
-    "num_predict": "max_tokens",
-    "maxTokens": "max_tokens",
-    "top_p": "top_p",
-    "top_k": "top_k",
-    "frequency_penalty": "frequency_penalty",
-    "presence_penalty": "presence_penalty",
-    "seed": "seed",
-    "n": "n",
-    "reasoning_effort": "reasoning_effort",
-    "stop": "stop",
-    "stop_sequences": "stop",
+_PARAMS = {  # request parameter names as providers spell them -> the metadata key
+    "temperature": keys.GEN_AI_REQUEST_TEMPERATURE,
+    "max_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_output_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_new_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "num_predict": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "maxTokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_p": keys.GEN_AI_REQUEST_TOP_P,
+    "top_k": keys.GEN_AI_REQUEST_TOP_K,
+    "frequency_penalty": keys.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": keys.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "seed": keys.GEN_AI_REQUEST_SEED,
+    "n": keys.GEN_AI_REQUEST_CHOICE_COUNT,
+    "reasoning_effort": keys.GEN_AI_REQUEST_REASONING_LEVEL,
+    "stop": keys.GEN_AI_REQUEST_STOP_SEQUENCES,
+    "stop_sequences": keys.GEN_AI_REQUEST_STOP_SEQUENCES,
 }
+# LangChain's own standard parameters, used when the provider's are not given.
+_LANGCHAIN_PARAMS = (
+    ("ls_temperature", keys.GEN_AI_REQUEST_TEMPERATURE),
+    ("ls_max_tokens", keys.GEN_AI_REQUEST_MAX_TOKENS),
+    ("ls_stop", keys.GEN_AI_REQUEST_STOP_SEQUENCES),
+)
 _FINISH_KEYS = ("finish_reason", "stop_reason", "done_reason")
 
 
@@ -247,20 +255,17 @@ def finish_reason(generations: Sequence[Any]) -> str:
 def request_params(
     params: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    """Sampling parameters of the request (temperature, max_tokens, ...), those that are set."""
+    """Sampling parameters of the request (temperature, max_tokens, ...) that are set, by
+    their metadata key."""
     out: dict[str, Any] = {}
     if type(params) is dict or isinstance(params, Mapping):
-        for key, value in params.items():
-            name = _PARAMS.get(key)
-            if name is not None and value is not None and value != [] and name not in out:
-                out[name] = value
+        for name, value in params.items():
+            key = _PARAMS.get(name)
+            if key is not None and value is not None and value != [] and key not in out:
+                out[key] = value
     if type(metadata) is dict or isinstance(metadata, Mapping):
-        for name, key in (
-            ("temperature", "ls_temperature"),
-            ("max_tokens", "ls_max_tokens"),
-            ("stop", "ls_stop"),
-        ):
-            value = metadata.get(key)
-            if name not in out and value is not None:
-                out[name] = value
+        for name, key in _LANGCHAIN_PARAMS:
+            value = metadata.get(name)
+            if key not in out and value is not None:
+                out[key] = value
     return out

@@ -26,8 +26,12 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-import sentinel_sdk
-from sentinel_sdk._log import capture_internal_exceptions, warn_once
+from sentinel_sdk.integrations import (
+    Client,
+    capture_internal_exceptions,
+    current_client,
+    log_rate_limited,
+)
 
 from ._event import Run, event_fields
 
@@ -50,7 +54,7 @@ class SentinelHandler(BaseCallbackHandler):
 
     def __init__(
         self,
-        client: Any | None = None,
+        client: Client | None = None,
         *,
         max_runs: int = 10_000,
         run_timeout: float = 3600.0,
@@ -93,43 +97,30 @@ class SentinelHandler(BaseCallbackHandler):
 
     # -- start / token: O(1) hand-offs ----------------------------------------------
 
+    # LangChain passes run_id, parent_run_id, tags and metadata as keywords (the base
+    # class spells them out); the run record takes them from kwargs.
+
     def on_chat_model_start(
-        self,
-        serialized: dict[str, Any],
-        messages: list[list[Any]],
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
+        self, serialized: dict[str, Any], messages: list[list[Any]], **kwargs: Any
     ) -> None:
         """Remember the run (its messages are rendered when it ends)."""
-        try:
-            self._add(
-                run_id, Run("chat", messages, serialized, parent_run_id, tags, metadata, kwargs)
-            )
-        except Exception as exc:
-            _swallow("langchain on_chat_model_start", exc)
+        self._started("chat", serialized, messages, kwargs)
 
-    def on_llm_start(
-        self,
-        serialized: dict[str, Any],
-        prompts: list[str],
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def on_llm_start(self, serialized: dict[str, Any], prompts: list[str], **kwargs: Any) -> None:
         """Remember a text-completion run."""
-        try:
-            self._add(
-                run_id, Run("llm", prompts, serialized, parent_run_id, tags, metadata, kwargs)
-            )
-        except Exception as exc:
-            _swallow("langchain on_llm_start", exc)
+        self._started("llm", serialized, prompts, kwargs)
+
+    def _started(
+        self, kind: str, serialized: dict[str, Any], inputs: Any, kwargs: dict[str, Any]
+    ) -> None:
+        with capture_internal_exceptions():
+            pop = kwargs.pop
+            run_id = pop("run_id")
+            run = Run(
+                kind, inputs, serialized, pop("parent_run_id", None), pop("tags", None),
+                pop("metadata", None), kwargs,
+            )  # fmt: skip
+            self._add(run_id, run)
 
     def on_llm_new_token(
         self,
@@ -143,11 +134,7 @@ class SentinelHandler(BaseCallbackHandler):
         """Note when the first streamed chunk and the first non-empty token arrived."""
         run = self._runs.get(_run_key(run_id))
         if run is not None and run.first_token is None:
-            now = time.perf_counter()
-            if run.first_chunk is None:
-                run.first_chunk = now
-            if token:
-                run.first_token = now
+            run.streamed(bool(token))
 
     def on_stream_event(
         self,
@@ -160,11 +147,7 @@ class SentinelHandler(BaseCallbackHandler):
         """The same for ``stream_events(version="v3")``, which reports protocol events."""
         run = self._runs.get(_run_key(run_id))
         if run is not None and run.first_token is None:
-            now = time.perf_counter()
-            if run.first_chunk is None:
-                run.first_chunk = now
-            if isinstance(event, dict) and event.get("event") == "content-block-delta":
-                run.first_token = now
+            run.streamed(isinstance(event, dict) and event.get("event") == "content-block-delta")
 
     # -- end / error: build and hand over the event ---------------------------------
 
@@ -177,13 +160,7 @@ class SentinelHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Capture the finished run."""
-        ended = time.perf_counter()
-        try:
-            run = self._pop(run_id)
-            if run is not None:
-                self._capture(run_id, run, ended, response, None)
-        except Exception as exc:
-            _swallow("langchain on_llm_end", exc)
+        self._ended(run_id, response, None)
 
     def on_llm_error(
         self,
@@ -194,13 +171,7 @@ class SentinelHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Capture the failed run, with what it generated before failing."""
-        ended = time.perf_counter()
-        try:
-            run = self._pop(run_id)
-            if run is not None:
-                self._capture(run_id, run, ended, kwargs.get("response"), error)
-        except Exception as exc:
-            _swallow("langchain on_llm_error", exc)
+        self._ended(run_id, kwargs.get("response"), error)
 
     # -- the run map ------------------------------------------------------------------
     #
@@ -233,7 +204,7 @@ class SentinelHandler(BaseCallbackHandler):
             if not evicted:
                 return
             self.evicted += evicted
-        warn_once(
+        log_rate_limited(
             "langchain-evicted",
             "sentinel_sdk: SentinelHandler gave up on %d LangChain run(s) that never ended "
             "(%d in total; max_runs=%d, run_timeout=%gs)",
@@ -243,30 +214,19 @@ class SentinelHandler(BaseCallbackHandler):
             self._run_timeout,
         )
 
-    def _pop(self, run_id: UUID) -> Run | None:
-        return self._runs.pop(_run_key(run_id), None)
-
     # -- the event (built at the end of a run only) -----------------------------------
 
-    def _capture(
-        self, run_id: UUID, run: Run, ended: float, response: Any, error: BaseException | None
-    ) -> None:
-        client = self._client if self._client is not None else sentinel_sdk.current_client()
-        # O(1) here: the fields are extracted and the event built on the client's sender
-        # (which also strips the texts when the client's capture_content is off).
-        client.track_later(event_fields, run_id, run, ended, response, error)
+    def _ended(self, run_id: UUID, response: Any, error: BaseException | None) -> None:
+        ended = time.perf_counter()
+        with capture_internal_exceptions():
+            run = self._runs.pop(_run_key(run_id), None)
+            if run is not None:
+                client = self._client if self._client is not None else current_client()
+                # O(1) here: the fields are extracted and the event built on the client's
+                # sender (which also strips the texts when its capture_content is off).
+                client.track_later(event_fields, run_id, run, ended, response, error)
 
 
 def _run_key(run_id: UUID) -> Any:
     """The run map's key: the id's integer (hashed in C; ``uuid.UUID`` hashes in Python)."""
     return run_id.int if type(run_id) is UUID else run_id
-
-
-def _swallow(where: str, exc: Exception) -> None:
-    """Hand an internal failure to the SDK's one helper, which logs it (rate-limited).
-
-    The callbacks use a plain ``try`` so their fast path costs nothing; only a failure
-    goes through ``capture_internal_exceptions``, which swallows it: the run goes on.
-    """
-    with capture_internal_exceptions(where):
-        raise exc

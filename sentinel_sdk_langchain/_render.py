@@ -26,14 +26,12 @@ or generations (``n > 1``) they are separated by a line holding ``---``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["SEPARATOR", "content_text", "render_generations", "render_messages", "render_prompts"]
+from sentinel_sdk.integrations import SEPARATOR, content_text, message_block, tool_call_line
 
-SEPARATOR = "\n---\n"
-_TOOL_BLOCKS = frozenset({"tool_use", "tool_call", "function_call", "tool_call_chunk"})
-_TEXT_BLOCKS = frozenset({"text", "output_text", "input_text"})
+__all__ = ["render_generations", "render_messages", "render_prompts"]
 
 
 def render_messages(messages: Sequence[Any]) -> str:
@@ -70,11 +68,7 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 def _message(message: Any) -> str:
     fields = _fields(message)
-    body = _body(fields)
-    role = _role(fields)
-    if not body:
-        return f"{role}:"
-    return f"{role}:\n{body}" if body.startswith("->") else f"{role}: {body}"
+    return message_block(_role(fields), _body(fields))
 
 
 def _role(fields: dict[str, Any]) -> str:
@@ -99,39 +93,13 @@ def _body(fields: dict[str, Any]) -> str:
         return text
     lines = [text] if text else []
     for call in calls or ():
-        lines.append(
-            f"-> tool_call {call.get('name') or ''}({_json(call.get('args'))})"
-            f" [id={call.get('id') or ''}]"
-        )
+        lines.append(tool_call_line(call.get("name"), _json(call.get("args")), call.get("id")))
     for call in invalid or ():
         lines.append(
             f"-> invalid_tool_call {call.get('name') or ''}({call.get('args') or ''})"
             f" [id={call.get('id') or ''}]"
         )
     return "\n".join(lines)
-
-
-def content_text(content: Any) -> str:
-    """The text of message content: a string, or the text of its blocks."""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, Iterable):
-        return str(content)
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif type(block) is dict or isinstance(block, Mapping):
-            kind = block.get("type")
-            if kind in _TEXT_BLOCKS:
-                text = block.get("text")
-                if isinstance(text, str) and text:
-                    parts.append(text)
-            elif kind == "image_url":
-                parts.append("[image]")
-            elif kind not in _TOOL_BLOCKS:
-                parts.append(f"[{kind or 'block'}]")
-    return "\n".join(parts)
 
 
 def _json(value: Any) -> str:

@@ -15,13 +15,10 @@ metadata keys and ``sentinel_sdk_openai._render`` for the text format.
 
 from __future__ import annotations
 
-try:
-    import openai  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        "sentinel_sdk_openai needs the openai package: pip install 'llm-sentinel-sdk[openai]'"
-    ) from exc
+from sentinel_sdk.integrations import require
 
-from ._wrap import wrap_openai
+require("openai", extra="openai", integration=__name__, distribution="the openai package")
+
+from ._wrap import wrap_openai  # noqa: E402 (once the framework is known to be there)
 
 __all__ = ["wrap_openai"]

@@ -6,52 +6,66 @@ and hands one event to the client's ``track_later`` (built on its sender) when t
 call ends. Every method swallows its own failures (``capture_internal_exceptions``):
 the caller's request, result and exceptions are never changed by the SDK.
 
-Metadata keys (all strings): ``llm.integration`` = ``openai``, ``llm.api``
-(``chat.completions`` / ``responses``), ``llm.server.address`` (the API host),
-``llm.request.<param>`` (temperature, max_tokens, top_p, seed, n, stop,
-reasoning_effort, tools, ...), ``llm.request.model`` when the response names
-another model, ``llm.response.id``, ``llm.response.system_fingerprint``,
-``llm.response.service_tier``, ``llm.response.tool_calls`` (tool names),
-``llm.generations`` (when ``n > 1``), ``llm.usage_reported``,
-``llm.usage.cache_read_tokens``, ``llm.usage.cache_creation_tokens``,
-``llm.usage.reasoning_tokens``, ``llm.streaming``, ``llm.stream.chunks``,
-``llm.time_to_first_token_ms`` (first chunk carrying output: text, refusal or a
-tool-call delta; for the Responses API the first ``*.delta`` event),
-``llm.error.type`` / ``llm.error.status_code`` on failure, and ``llm.cancelled``
-when a stream was closed before it finished or the call was cancelled.
+Metadata keys (all strings, named by ``sentinel_sdk.metadata_keys``):
+``sentinel.integration`` = ``openai``, ``gen_ai.provider.name`` = ``openai``,
+``gen_ai.operation.name`` = ``chat``, ``openai.api.type`` (``chat_completions`` /
+``responses``), ``server.address`` (the API host), ``gen_ai.request.*``
+(temperature, max_tokens, top_p, seed, choice.count, stop_sequences,
+reasoning.level), ``openai.request.service_tier``, ``sentinel.request.tools`` /
+``sentinel.request.tool_choice``, ``gen_ai.request.model`` when the response names
+another model, ``gen_ai.response.id``, ``openai.response.system_fingerprint``,
+``openai.response.service_tier``, ``sentinel.response.tool_calls`` (tool names),
+``sentinel.generations`` (when ``n > 1``), ``sentinel.usage_reported``,
+``gen_ai.usage.cache_read.input_tokens``, ``gen_ai.usage.cache_creation.input_tokens``,
+``gen_ai.usage.reasoning.output_tokens``, ``gen_ai.request.stream``,
+``sentinel.stream.chunks``, ``sentinel.time_to_first_token_ms`` (first chunk carrying
+output: text, refusal or a tool-call delta; for the Responses API the first
+``*.delta`` event), ``error.type`` / ``sentinel.error.status_code`` on failure, and
+``sentinel.cancelled`` when a stream was closed before it finished or the call was
+cancelled.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-import sentinel_sdk
-from sentinel_sdk._log import capture_internal_exceptions
+from sentinel_sdk.integrations import (
+    SEPARATOR,
+    Client,
+    capture_internal_exceptions,
+    current_client,
+    record_failure,
+    record_stream,
+    record_usage,
+)
+from sentinel_sdk.integrations import metadata_keys as keys
 
 from ._outcome import (
     Outcome,
     chat_outcome,
     chat_usage,
-    failure,
     given,
     request_metadata,
     responses_outcome,
 )
-from ._render import SEPARATOR, render_chat_messages, render_responses_input, tool_line
+from ._render import render_chat_messages, render_responses_input, tool_line
 
 __all__ = ["CHAT", "RESPONSES", "Call"]
 
-CHAT = "chat.completions"
+CHAT = "chat_completions"
+"""``openai.api.type`` of ``chat.completions.create``."""
 RESPONSES = "responses"
+"""``openai.api.type`` of ``responses.create``."""
 
 
 class Call:
     """The capture of one ``create()`` call (see the module docstring)."""
 
     def __init__(
-        self, api: str, kwargs: dict[str, Any], sentinel: Any | None, server: str | None
+        self, api: str, kwargs: dict[str, Any], sentinel: Client | None, server: str | None
     ) -> None:
         self.api = api
         self.sentinel = sentinel
@@ -87,7 +101,7 @@ class Call:
         Only the usage-only chunk the wrapper itself asked for is withheld, so the
         caller sees exactly the stream it would have seen unwrapped.
         """
-        try:
+        with capture_internal_exceptions():
             now = time.perf_counter()
             if self.first_chunk is None:
                 self.first_chunk = now
@@ -95,9 +109,6 @@ class Call:
             if self.api == CHAT:
                 return self._chat_chunk(item, now)
             self._responses_event(item, now)
-        except Exception as exc:
-            with capture_internal_exceptions("openai stream chunk"):
-                raise exc
         return True
 
     def _chat_chunk(self, chunk: Any, now: float) -> bool:
@@ -152,7 +163,7 @@ class Call:
 
     def stream_ended(self, error: BaseException | None, closed: bool) -> None:
         """The stream finished, failed, or was closed by the caller: record it once."""
-        with capture_internal_exceptions("openai stream end"):
+        with capture_internal_exceptions():
             if self.ended:
                 return
             self.ended = True
@@ -188,16 +199,25 @@ class Call:
 
     def returned(self, result: Any) -> None:
         """A whole (non-streamed) result came back."""
-        with capture_internal_exceptions("openai result"):
+        with capture_internal_exceptions():
             if self.ended:
                 return
             self.ended = True
             outcome = chat_outcome(result) if self.api == CHAT else responses_outcome(result)
             self._emit(outcome, None, False)
 
+    @contextmanager
+    def failing(self) -> Iterator[None]:
+        """Around the request: anything it raises is recorded, then re-raised unchanged."""
+        try:
+            yield
+        except BaseException as exc:
+            self.failed(exc)
+            raise
+
     def failed(self, error: BaseException) -> None:
         """The request raised before a result or stream came back."""
-        with capture_internal_exceptions("openai error"):
+        with capture_internal_exceptions():
             if self.ended:
                 return
             self.ended = True
@@ -207,7 +227,7 @@ class Call:
 
     def _emit(self, outcome: Outcome, error: BaseException | None, cancelled: bool) -> None:
         ended = time.perf_counter()
-        client = self.sentinel if self.sentinel is not None else sentinel_sdk.current_client()
+        client = self.sentinel if self.sentinel is not None else current_client()
         capture = getattr(getattr(client, "config", None), "capture_content", True)
         # O(1) here: the fields are worked out and the event built on the client's sender.
         client.track_later(self._fields, outcome, error, cancelled, ended, capture)
@@ -221,52 +241,28 @@ class Call:
         capture: bool,
     ) -> dict[str, Any]:
         """The ``track()`` fields of the finished call (run on the client's sender)."""
-        kwargs = self.kwargs
-        requested = str(kwargs.get("model") or "unknown")
-        metadata = {"llm.integration": "openai", "llm.api": self.api}
-        if self.server:
-            metadata["llm.server.address"] = self.server
-        request_metadata(kwargs, metadata)
+        requested = str(self.kwargs.get("model") or "unknown")
         model = outcome.model or requested
-        if model != requested:
-            metadata["llm.request.model"] = requested
-        for key, value in (
-            ("llm.response.id", outcome.response_id),
-            ("llm.response.system_fingerprint", outcome.fingerprint),
-            ("llm.response.service_tier", outcome.service_tier),
-        ):
-            if value:
-                metadata[key] = str(value)
-        if outcome.tools:
-            metadata["llm.response.tool_calls"] = ",".join(outcome.tools)
-        if outcome.choices > 1:
-            metadata["llm.generations"] = str(outcome.choices)
+        metadata = self._metadata(outcome, requested if model != requested else None)
         prompt_tokens = completion_tokens = 0
         if outcome.usage is None:
-            metadata["llm.usage_reported"] = "false"
+            record_usage(metadata, reported=False)
         else:
-            metadata["llm.usage_reported"] = "true"
             prompt_tokens, completion_tokens, cached, written, reasoning = outcome.usage
-            for key, count in (
-                ("cache_read_tokens", cached),
-                ("cache_creation_tokens", written),
-                ("reasoning_tokens", reasoning),
-            ):
-                if count:
-                    metadata[f"llm.usage.{key}"] = str(count)
-        if self.streaming:
-            metadata["llm.streaming"] = "true"
-            metadata["llm.stream.chunks"] = str(self.chunks)
-            first = self.first_output if self.first_output is not None else self.first_chunk
-            if first is not None:
-                metadata["llm.time_to_first_token_ms"] = f"{(first - self.started) * 1000:.3f}"
+            record_usage(
+                metadata,
+                reported=True,
+                cache_read=cached,
+                cache_creation=written,
+                reasoning=reasoning,
+            )
         errors: list[str] = []
         finish = outcome.finish
         if error is not None:
-            finish = failure(error, metadata, errors)
+            finish = record_failure(error, metadata, errors)
         elif cancelled:
             finish = "cancelled"
-            metadata["llm.cancelled"] = "true"
+            metadata[keys.SENTINEL_CANCELLED] = "true"
         return {
             "model": model,
             "prompt": self._prompt_text() if capture else "",
@@ -278,6 +274,36 @@ class Call:
             "metadata": metadata,
             "errors": errors,
         }
+
+    def _metadata(self, outcome: Outcome, requested: str | None) -> dict[str, str]:
+        """The call's metadata: what was asked, what answered, how it streamed."""
+        metadata = {
+            keys.SENTINEL_INTEGRATION: "openai",
+            keys.GEN_AI_PROVIDER_NAME: "openai",
+            keys.GEN_AI_OPERATION_NAME: "chat",
+            keys.OPENAI_API_TYPE: self.api,
+        }
+        if self.server:
+            metadata[keys.SERVER_ADDRESS] = self.server
+        request_metadata(self.kwargs, metadata)
+        if requested is not None:
+            metadata[keys.GEN_AI_REQUEST_MODEL] = requested
+        for key, value in (
+            (keys.GEN_AI_RESPONSE_ID, outcome.response_id),
+            (keys.OPENAI_RESPONSE_SYSTEM_FINGERPRINT, outcome.fingerprint),
+            (keys.OPENAI_RESPONSE_SERVICE_TIER, outcome.service_tier),
+        ):
+            if value:
+                metadata[key] = str(value)
+        if outcome.tools:
+            metadata[keys.SENTINEL_RESPONSE_TOOL_CALLS] = ",".join(outcome.tools)
+        if outcome.choices > 1:
+            metadata[keys.SENTINEL_GENERATIONS] = str(outcome.choices)
+        if self.streaming:
+            metadata[keys.SENTINEL_STREAM_CHUNKS] = str(self.chunks)
+            first = self.first_output if self.first_output is not None else self.first_chunk
+            record_stream(metadata, self.started, first)
+        return metadata
 
     def _prompt_text(self) -> str:
         if self.api == CHAT:

@@ -7,40 +7,39 @@ the SDK's result objects, and the request parameters and failures into metadata.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._render import SEPARATOR, assistant_body, render_responses_output
+from sentinel_sdk.integrations import SEPARATOR, metadata_text
+from sentinel_sdk.integrations import metadata_keys as keys
+
+from ._render import assistant_body, render_responses_output
 
 __all__ = [
     "Outcome",
     "chat_outcome",
     "chat_usage",
-    "failure",
     "given",
     "request_metadata",
     "responses_outcome",
 ]
 
-_PARAMS = {
-    "temperature": "temperature",
-    "max_tokens": "max_tokens",
-    "max_completion_tokens": "max_tokens",
-    "max_output_tokens": "max_tokens",
-    "top_p": "top_p",
-    "frequency_penalty": "frequency_penalty",
-    "presence_penalty": "presence_penalty",
-    "seed": "seed",
-    "n": "n",
-    "stop": "stop",
-    "reasoning_effort": "reasoning_effort",
-    "service_tier": "service_tier",
-    "tool_choice": "tool_choice",
+_PARAMS = {  # request parameters -> their metadata key
+    "temperature": keys.GEN_AI_REQUEST_TEMPERATURE,
+    "max_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_output_tokens": keys.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_p": keys.GEN_AI_REQUEST_TOP_P,
+    "frequency_penalty": keys.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": keys.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "seed": keys.GEN_AI_REQUEST_SEED,
+    "n": keys.GEN_AI_REQUEST_CHOICE_COUNT,
+    "stop": keys.GEN_AI_REQUEST_STOP_SEQUENCES,
+    "reasoning_effort": keys.GEN_AI_REQUEST_REASONING_LEVEL,
+    "service_tier": keys.OPENAI_REQUEST_SERVICE_TIER,
+    "tool_choice": keys.SENTINEL_REQUEST_TOOL_CHOICE,
 }
-_MAX_ERROR_TEXT = 2000
 
 
 def given(value: Any) -> bool:
@@ -67,14 +66,14 @@ class Outcome:
 
 
 def request_metadata(kwargs: Mapping[str, Any], metadata: dict[str, str]) -> None:
-    """Request parameters (temperature, max_tokens, tools, ...) as ``llm.request.*``."""
-    for key, value in kwargs.items():
-        name = _PARAMS.get(key)
-        if name is not None and given(value) and f"llm.request.{name}" not in metadata:
-            metadata[f"llm.request.{name}"] = _text(value)
+    """Request parameters (temperature, max_tokens, tools, ...) under their metadata keys."""
+    for parameter, value in kwargs.items():
+        key = _PARAMS.get(parameter)
+        if key is not None and given(value) and key not in metadata:
+            metadata[key] = metadata_text(value)
     reasoning = kwargs.get("reasoning")
     if isinstance(reasoning, Mapping) and reasoning.get("effort"):
-        metadata["llm.request.reasoning_effort"] = str(reasoning["effort"])
+        metadata[keys.GEN_AI_REQUEST_REASONING_LEVEL] = str(reasoning["effort"])
     tools = kwargs.get("tools")
     if given(tools) and tools:
         names = []
@@ -84,18 +83,7 @@ def request_metadata(kwargs: Mapping[str, Any], metadata: dict[str, str]) -> Non
             if name is None and isinstance(tool, Mapping):
                 name = tool.get("name") or tool.get("type")
             names.append(str(name or "tool"))
-        metadata["llm.request.tools"] = ",".join(names)
-
-
-def _text(value: Any) -> str:
-    kind = type(value)
-    if kind is str:
-        return str(value)
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int or kind is float:
-        return repr(value)
-    return json.dumps(value, separators=(",", ":"), default=str)
+        metadata[keys.SENTINEL_REQUEST_TOOLS] = ",".join(names)
 
 
 def chat_usage(usage: Any) -> tuple[int, int, int, int, int]:
@@ -111,14 +99,22 @@ def chat_usage(usage: Any) -> tuple[int, int, int, int, int]:
     )
 
 
+def _outcome_of(result: Any, **more: Any) -> Outcome:
+    """An ``Outcome`` with what every result names: the model, the id, the service tier."""
+    return Outcome(
+        model=result.model,
+        response_id=result.id,
+        service_tier=getattr(result, "service_tier", None),
+        **more,
+    )
+
+
 def chat_outcome(result: Any) -> Outcome:
     """The outcome of a whole ``ChatCompletion``."""
     choices = result.choices or []
-    outcome = Outcome(
-        model=result.model,
-        response_id=result.id,
+    outcome = _outcome_of(
+        result,
         fingerprint=getattr(result, "system_fingerprint", None),
-        service_tier=getattr(result, "service_tier", None),
         choices=max(len(choices), 1),
     )
     outcome.text = SEPARATOR.join(assistant_body(choice.message) for choice in choices)
@@ -136,12 +132,7 @@ def chat_outcome(result: Any) -> Outcome:
 def responses_outcome(result: Any) -> Outcome:
     """The outcome of a Responses API ``Response`` (whole, or the final one of a stream)."""
     output = result.output or []
-    outcome = Outcome(
-        model=result.model,
-        response_id=result.id,
-        service_tier=getattr(result, "service_tier", None),
-        text=render_responses_output(output),
-    )
+    outcome = _outcome_of(result, text=render_responses_output(output))
     outcome.tools = [
         str(item.name) for item in output if getattr(item, "type", "") == "function_call"
     ]
@@ -167,20 +158,3 @@ def responses_outcome(result: Any) -> Outcome:
             getattr(outputs, "reasoning_tokens", None) or 0,
         )
     return outcome
-
-
-def failure(error: BaseException, metadata: dict[str, str], errors: list[str]) -> str:
-    """Record ``error`` in ``metadata`` / ``errors``; returns the finish reason."""
-    if isinstance(error, (asyncio.CancelledError, KeyboardInterrupt, GeneratorExit)):
-        metadata["llm.cancelled"] = "true"
-        return "cancelled"
-    metadata["llm.error.type"] = type(error).__name__
-    status = getattr(error, "status_code", None)
-    if isinstance(status, int):
-        metadata["llm.error.status_code"] = str(status)
-    try:
-        message = getattr(error, "message", None) or str(error)
-    except Exception:
-        message = ""
-    errors.append(f"{type(error).__name__}: {message}"[:_MAX_ERROR_TEXT])
-    return "error"

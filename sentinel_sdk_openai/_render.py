@@ -23,64 +23,24 @@ separated by a line holding ``---``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
+from sentinel_sdk.integrations import content_text, field, message_block, tool_call_line
+
 __all__ = [
-    "SEPARATOR",
     "assistant_body",
-    "content_text",
-    "field",
     "render_chat_messages",
     "render_responses_input",
     "render_responses_output",
     "tool_line",
 ]
 
-SEPARATOR = "\n---\n"
-_TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
-
-
-def field(obj: Any, name: str) -> Any:
-    """``obj[name]`` for a mapping (request params), ``obj.name`` for an SDK object."""
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
 
 def tool_line(name: Any, arguments: Any, call_id: Any) -> str:
-    """One tool call as ``-> tool_call name(arguments) [id=...]``."""
-    return f"-> tool_call {name or ''}({arguments or ''}) [id={call_id or ''}]"
-
-
-def content_text(content: Any) -> str:
-    """Text of message content: a string, or the text of its parts."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, Iterable):
-        return str(content)
-    parts: list[str] = []
-    for part in content:
-        kind = field(part, "type")
-        if kind in _TEXT_PARTS:
-            text = field(part, "text")
-            if text:
-                parts.append(str(text))
-        elif kind == "refusal":
-            parts.append(f"refusal: {field(part, 'refusal') or ''}")
-        elif kind in ("image_url", "input_image"):
-            parts.append("[image]")
-        else:
-            parts.append(f"[{kind or 'part'}]")
-    return "\n".join(parts)
-
-
-def _block(role: str, body: str) -> str:
-    if not body:
-        return f"{role}:"
-    return f"{role}:\n{body}" if body.startswith("->") else f"{role}: {body}"
+    """One tool call as ``-> tool_call name(arguments) [id=...]``, arguments as the model
+    wrote them."""
+    return tool_call_line(name, arguments or "", call_id)
 
 
 def assistant_body(message: Any) -> str:
@@ -114,7 +74,7 @@ def render_chat_messages(messages: Any) -> str:
             role = f"tool[{field(message, 'tool_call_id') or ''}]"
         elif field(message, "name"):
             role = f"{role} ({field(message, 'name')})"
-        blocks.append(_block(role, assistant_body(message)))
+        blocks.append(message_block(role, assistant_body(message)))
     return "\n".join(blocks)
 
 
@@ -135,13 +95,13 @@ def render_responses_input(instructions: Any, data: Any) -> str:
                 blocks.append(f"assistant:\n{call}")
             elif kind == "function_call_output":
                 blocks.append(
-                    _block(
+                    message_block(
                         f"tool[{field(item, 'call_id') or ''}]", str(field(item, "output") or "")
                     )
                 )
             elif field(item, "role"):
                 blocks.append(
-                    _block(str(field(item, "role")), content_text(field(item, "content")))
+                    message_block(str(field(item, "role")), content_text(field(item, "content")))
                 )
             else:
                 blocks.append(f"[{kind or 'item'}]")

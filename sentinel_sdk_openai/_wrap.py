@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import openai
 
-from sentinel_sdk._log import capture_internal_exceptions
+from sentinel_sdk.integrations import Client, capture_internal_exceptions
 
 from ._call import CHAT, RESPONSES, Call
 
@@ -29,7 +29,7 @@ _MARK = "__sentinel_wrapped__"
 ClientT = TypeVar("ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
 
-def wrap_openai(client: ClientT, *, sentinel: Any | None = None) -> ClientT:
+def wrap_openai(client: ClientT, *, sentinel: Client | None = None) -> ClientT:
     """Capture every ``chat.completions.create`` / ``responses.create`` call of ``client``.
 
     Returns the same client object. Each call becomes one telemetry event sent with
@@ -65,55 +65,54 @@ def _server(client: Any) -> str | None:
         return None
 
 
-def _begin(api: str, kwargs: dict[str, Any], sentinel: Any, server: str | None) -> Call | None:
-    try:
+def _begin(
+    api: str, kwargs: dict[str, Any], sentinel: Client | None, server: str | None
+) -> Call | None:
+    with capture_internal_exceptions():
         return Call(api, kwargs, sentinel, server)
-    except Exception as exc:
-        with capture_internal_exceptions("openai request"):
-            raise exc
     return None
 
 
 def _sync_create(
-    original: Callable[..., Any], api: str, sentinel: Any, server: str | None
+    original: Callable[..., Any], api: str, sentinel: Client | None, server: str | None
 ) -> Callable[..., Any]:
     @functools.wraps(original)
     def create(*args: Any, **kwargs: Any) -> Any:
         call = _begin(api, kwargs, sentinel, server)
         if call is None:
             return original(*args, **kwargs)
-        try:
-            result = original(*args, **call.kwargs)
-        except BaseException as exc:
-            call.failed(exc)
-            raise
-        if isinstance(result, openai.Stream):
-            return SentinelStream(result, call)
-        call.returned(result)
-        return result
+        with call.failing():
+            return _settled(call, original(*args, **call.kwargs))
 
-    setattr(create, _MARK, True)
-    return create
+    return _marked(create)
 
 
 def _async_create(
-    original: Callable[..., Awaitable[Any]], api: str, sentinel: Any, server: str | None
+    original: Callable[..., Awaitable[Any]], api: str, sentinel: Client | None, server: str | None
 ) -> Callable[..., Awaitable[Any]]:
     @functools.wraps(original)
     async def create(*args: Any, **kwargs: Any) -> Any:
         call = _begin(api, kwargs, sentinel, server)
         if call is None:
             return await original(*args, **kwargs)
-        try:
-            result = await original(*args, **call.kwargs)
-        except BaseException as exc:
-            call.failed(exc)
-            raise
-        if isinstance(result, openai.AsyncStream):
-            return AsyncSentinelStream(result, call)
-        call.returned(result)
-        return result
+        with call.failing():
+            return _settled(call, await original(*args, **call.kwargs))
 
+    return _marked(create)
+
+
+def _settled(call: Call, result: Any) -> Any:
+    """The caller's result: a stream, wrapped to record the call when it ends; anything
+    else is recorded now."""
+    if isinstance(result, openai.Stream):
+        return SentinelStream(result, call)
+    if isinstance(result, openai.AsyncStream):
+        return AsyncSentinelStream(result, call)
+    call.returned(result)
+    return result
+
+
+def _marked(create: Callable[..., Any]) -> Callable[..., Any]:
     setattr(create, _MARK, True)
     return create
 
@@ -125,6 +124,7 @@ class _Watched:
     _sentinel_stream: Any
     _sentinel_call: Call
     _sentinel_done: bool
+    _sentinel_stopping: _Stopping
 
     def _watch(self, stream: Any, call: Call) -> None:
         # Deliberately no super().__init__(): everything is the wrapped stream's.
@@ -132,6 +132,7 @@ class _Watched:
         self._sentinel_stream = stream
         self._sentinel_call = call
         self._sentinel_done = False
+        self._sentinel_stopping = _Stopping(self)
 
     def __getattr__(self, name: str) -> Any:
         stream = self.__dict__.get("_sentinel_stream")
@@ -149,6 +150,29 @@ class _Watched:
             self._end(None, closed=True)
 
 
+class _Stopping:
+    """Around reading the next chunk: the stream's end, or its failure, is recorded once
+    (whatever the stream raised is re-raised unchanged)."""
+
+    __slots__ = ("_watched",)
+
+    def __init__(self, watched: _Watched) -> None:
+        self._watched = watched
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            ended = isinstance(exc, (StopIteration, StopAsyncIteration))
+            self._watched._end(None if ended else exc, closed=False)
+
+
 class SentinelStream(_Watched, openai.Stream[Any]):
     """The caller's stream, chunk for chunk; records the call when it ends or is closed."""
 
@@ -159,18 +183,11 @@ class SentinelStream(_Watched, openai.Stream[Any]):
         return self
 
     def __next__(self) -> Any:
-        stream, call = self._sentinel_stream, self._sentinel_call
-        while True:
-            try:
-                item = stream.__next__()
-            except StopIteration:
-                self._end(None, closed=False)
-                raise
-            except BaseException as exc:
-                self._end(exc, closed=False)
-                raise
-            if call.observe(item):
-                return item
+        with self._sentinel_stopping:
+            while True:
+                item = self._sentinel_stream.__next__()
+                if self._sentinel_call.observe(item):
+                    return item
 
     def close(self) -> None:
         """Close the HTTP response; the call is recorded with what arrived so far."""
@@ -201,18 +218,11 @@ class AsyncSentinelStream(_Watched, openai.AsyncStream[Any]):
         return self
 
     async def __anext__(self) -> Any:
-        stream, call = self._sentinel_stream, self._sentinel_call
-        while True:
-            try:
-                item = await stream.__anext__()
-            except StopAsyncIteration:
-                self._end(None, closed=False)
-                raise
-            except BaseException as exc:
-                self._end(exc, closed=False)
-                raise
-            if call.observe(item):
-                return item
+        with self._sentinel_stopping:
+            while True:
+                item = await self._sentinel_stream.__anext__()
+                if self._sentinel_call.observe(item):
+                    return item
 
     async def close(self) -> None:
         """Close the HTTP response; the call is recorded with what arrived so far."""

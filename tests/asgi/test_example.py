@@ -71,5 +71,5 @@ async def test_every_route_of_the_fastapi_example(
     assert streamed["model"] == "gpt-4o-mini-2024-07-18"  # the provider's own name wins
     assert streamed["response"]["tokens"] == len(streamed["response"]["text"].split())
     assert streamed["prompt"]["tokens"] > 0
-    assert float(streamed["metadata"]["llm.time_to_first_token_ms"]) > 0
+    assert float(streamed["metadata"]["sentinel.time_to_first_token_ms"]) > 0
     client.close()

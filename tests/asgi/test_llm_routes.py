@@ -115,7 +115,7 @@ async def test_langchain_calls_are_tied_to_the_request(
     for event in recorder.events:
         assert event.trace_id == TRACE_ID
         assert event.metadata["http.route"] == route
-        assert event.metadata["llm.integration"] == "langchain"
+        assert event.metadata["sentinel.integration"] == "langchain"
     assert "s1" in recorder.events[0].prompt.text
     assert recorder.events[1].response.text == "the summary"
 
@@ -142,7 +142,7 @@ async def test_wrapped_openai_calls_use_the_request_scope(
     [event] = recorder.events
     assert event.trace_id == TRACE_ID
     assert event.model.startswith("gpt-4o-mini")
-    assert event.metadata["http.target"] == path
+    assert event.metadata["url.path"] == path
 
 
 async def test_wrapped_openai_stream_is_captured_while_streaming(

@@ -42,11 +42,12 @@ async def test_event_is_tied_to_the_request(framework: str, recorder: RecordingC
     assert event.span_id is not None
     assert HEX16.fullmatch(event.span_id)
     assert event.metadata == {
-        "http.method": "GET",
+        "http.request.method": "GET",
         "http.route": "/chat/{session_id}",
-        "http.target": "/chat/s-42?lang=en",
-        "http.request_id": "req-123",
-        "llm.cost_known": "false",  # the model is not in the price table (priced on send)
+        "url.path": "/chat/s-42",
+        "url.query": "lang=en",
+        "sentinel.request_id": "req-123",
+        "sentinel.cost_known": "false",  # the model is not in the price table (priced on send)
     }
     assert event.service_name == "asgi-tests"
 
@@ -64,8 +65,8 @@ async def test_each_request_gets_its_own_trace_and_request_id(
     assert second.trace_id is not None
     assert HEX32.fullmatch(second.trace_id)
     assert first.trace_id != second.trace_id
-    assert first.metadata["http.request_id"] != second.metadata["http.request_id"]
-    assert first.metadata["http.target"] == "/chat/a"
+    assert first.metadata["sentinel.request_id"] != second.metadata["sentinel.request_id"]
+    assert first.metadata["url.path"] == "/chat/a"
 
 
 @pytest.mark.parametrize(
@@ -278,8 +279,8 @@ async def test_default_client_is_looked_up_at_request_time(framework: str) -> No
         sentinel_sdk.set_client(None)
         first.close(timeout=0)
         second.close(timeout=0)
-    assert [e.metadata["http.target"] for e in first.events] == ["/chat/a"]
-    assert [e.metadata["http.target"] for e in second.events] == ["/chat/b"]
+    assert [e.metadata["url.path"] for e in first.events] == ["/chat/a"]
+    assert [e.metadata["url.path"] for e in second.events] == ["/chat/b"]
 
 
 async def test_unreachable_broker_leaves_the_app_serving(framework: str, spool_dir: str) -> None:
@@ -308,7 +309,7 @@ async def test_internal_failure_is_logged_and_the_request_proceeds(
     def broken(**_: Any) -> Any:
         raise RuntimeError("scope machinery broke")
 
-    monkeypatch.setattr("sentinel_sdk_asgi._middleware.open_scope", broken)
+    monkeypatch.setattr("sentinel_sdk_asgi._middleware.open_request_scope", broken)
     monkeypatch.setattr("sentinel_sdk._log._last_logged", {})
     with caplog.at_level(logging.ERROR, logger="sentinel_sdk"):
         async with http_client(make_app("fastapi", client=recorder)) as http:
@@ -369,7 +370,7 @@ def test_websocket_is_scoped_per_connection(recorder: RecordingClient) -> None:
     assert events["1-0"].trace_id == events["1-1"].trace_id
     assert events["0-0"].trace_id != events["1-0"].trace_id
     assert events["0-0"].metadata["http.route"] == "/ws/{room}"
-    assert events["0-0"].metadata["http.method"] == "WEBSOCKET"
+    assert events["0-0"].metadata["http.request.method"] == "WEBSOCKET"
     assert accepted == [
         events["0-0"].trace_id.encode(),  # type: ignore[union-attr]
         events["1-0"].trace_id.encode(),  # type: ignore[union-attr]

@@ -34,7 +34,7 @@ def test_sync_view_langchain_calls_are_tied_to_the_request(recorder: RecordingCl
     for event in recorder.events:
         assert event.trace_id == TRACE_ID
         assert event.metadata["http.route"] == "/lc/<str:session_id>/"
-        assert event.metadata["llm.integration"] == "langchain"
+        assert event.metadata["sentinel.integration"] == "langchain"
 
 
 async def test_async_view_langchain_calls_are_tied_to_the_request(

@@ -48,11 +48,12 @@ def test_sync_view_event_is_tied_to_the_request(recorder: RecordingClient) -> No
     [event] = recorder.events
     assert event.trace_id == TRACE_ID
     assert event.metadata == {
-        "http.method": "GET",
+        "http.request.method": "GET",
         "http.route": "/chat/<str:session_id>/",
-        "http.target": "/chat/s-1/?lang=en",
-        "http.request_id": "req-9",
-        "llm.cost_known": "false",  # the model is not in the price table (priced on send)
+        "url.path": "/chat/s-1/",
+        "url.query": "lang=en",
+        "sentinel.request_id": "req-9",
+        "sentinel.cost_known": "false",  # the model is not in the price table (priced on send)
     }
     assert sentinel_sdk.current_scope() is None
 
@@ -65,7 +66,7 @@ async def test_async_view_event_is_tied_to_the_request(recorder: RecordingClient
     [event] = recorder.events
     assert event.trace_id == TRACE_ID
     assert event.metadata["http.route"] == "/achat/<str:session_id>/"
-    assert event.metadata["http.request_id"] == "req-10"
+    assert event.metadata["sentinel.request_id"] == "req-10"
     assert sentinel_sdk.current_scope() is None
 
 
@@ -108,7 +109,7 @@ def test_requests_get_distinct_trace_and_request_ids(recorder: RecordingClient) 
     assert first.trace_id is not None
     assert HEX32.fullmatch(first.trace_id)
     assert first.trace_id != second.trace_id
-    assert first.metadata["http.request_id"] != second.metadata["http.request_id"]
+    assert first.metadata["sentinel.request_id"] != second.metadata["sentinel.request_id"]
 
 
 @pytest.mark.parametrize("header", ["nonsense", f"00-{TRACE_ID}-00f067aa0ba902b7", "00-xyz-1-01"])
@@ -238,7 +239,7 @@ def test_internal_failure_is_logged_and_the_request_proceeds(
     def broken(**_: Any) -> Any:
         raise RuntimeError("scope machinery broke")
 
-    monkeypatch.setattr("sentinel_sdk_django.middleware.open_scope", broken)
+    monkeypatch.setattr("sentinel_sdk_django.middleware.open_request_scope", broken)
     monkeypatch.setattr("sentinel_sdk._log._last_logged", {})
     with caplog.at_level(logging.ERROR, logger="sentinel_sdk"):
         response = Client().get("/chat/a/")

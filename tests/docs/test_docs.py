@@ -1,5 +1,6 @@
-"""The docs do not drift: the configuration table is SentinelConfig's, snippets compile,
-and API.md covers every public name."""
+"""The docs do not drift: the configuration table is SentinelConfig's, the metadata table
+is the vocabulary's (``sentinel_sdk.metadata_keys``), snippets compile, and API.md covers
+every public name."""
 
 from __future__ import annotations
 
@@ -43,7 +44,16 @@ def test_every_config_option_is_in_the_readme_table_and_nothing_else() -> None:
     assert _table_options(readme) == [f.name for f in SentinelConfig.options()]
 
 
-def test_the_readme_table_is_exactly_what_the_generator_writes() -> None:
+def test_every_metadata_key_is_in_the_readme_table_and_nothing_else() -> None:
+    from sentinel_sdk.metadata_keys import KEYS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- metadata-table:start -->", 1)[1].split("<!-- metadata-table:end")[0]
+    listed = re.findall(r"^\| `([^`]+)` \|", table, flags=re.MULTILINE)
+    assert listed == [key.name.replace("*", "<key>") for key in KEYS.values()]
+
+
+def test_the_readme_tables_are_exactly_what_the_generator_writes() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert _gen_docs().render(readme) == readme, "run: .venv/bin/python scripts/gen_docs.py"
 

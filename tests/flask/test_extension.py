@@ -43,11 +43,12 @@ def test_event_is_tied_to_the_request(recorder: RecordingClient) -> None:
     [event] = recorder.events
     assert event.trace_id == TRACE_ID
     assert event.metadata == {
-        "http.method": "GET",
+        "http.request.method": "GET",
         "http.route": "/chat/<session_id>",
-        "http.target": "/chat/s-1?lang=en",
-        "http.request_id": "req-7",
-        "llm.cost_known": "false",  # the model is not in the price table (priced on send)
+        "url.path": "/chat/s-1",
+        "url.query": "lang=en",
+        "sentinel.request_id": "req-7",
+        "sentinel.cost_known": "false",  # the model is not in the price table (priced on send)
     }
     assert sentinel_sdk.current_scope() is None
 
@@ -70,7 +71,7 @@ def test_requests_get_distinct_ids_and_unrouted_paths_keep_the_raw_path(
     assert first.trace_id is not None
     assert HEX32.fullmatch(first.trace_id)
     assert first.trace_id != second.trace_id
-    assert first.metadata["http.request_id"] != second.metadata["http.request_id"]
+    assert first.metadata["sentinel.request_id"] != second.metadata["sentinel.request_id"]
 
 
 @pytest.mark.parametrize("header", ["junk", f"01-{TRACE_ID}", f"00-{TRACE_ID}-{'0' * 16}-01"])
@@ -181,7 +182,7 @@ def test_internal_failure_is_logged_and_the_request_proceeds(
     def broken(**_: Any) -> Any:
         raise RuntimeError("scope machinery broke")
 
-    monkeypatch.setattr("sentinel_sdk_flask._extension.open_scope", broken)
+    monkeypatch.setattr("sentinel_sdk_flask._extension.open_request_scope", broken)
     monkeypatch.setattr("sentinel_sdk._log._last_logged", {})
     app = create_app(Sentinel(client=recorder))
     with caplog.at_level(logging.ERROR, logger="sentinel_sdk"):

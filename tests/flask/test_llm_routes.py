@@ -86,7 +86,7 @@ def test_langchain_calls_are_tied_to_the_request(
     for event in recorder.events:
         assert event.trace_id == TRACE_ID
         assert event.metadata["http.route"] == "/lc/<session_id>"
-        assert event.metadata["llm.integration"] == "langchain"
+        assert event.metadata["sentinel.integration"] == "langchain"
     assert event.service_name == "flask-tests"
 
 

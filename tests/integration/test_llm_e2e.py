@@ -74,12 +74,12 @@ def test_langchain_chain_events_reach_the_broker(kafka: Broker, spool_dir: str) 
         assert event["response"]["finish_reason"] == "stop"
         assert event["latency_ms"] > 0
         assert event["cost_usd"] == pytest.approx(estimate_cost("gpt-4o-mini", 1200, 80, 1000))
-        assert event["metadata"]["llm.cost_known"] == "true"
-        assert event["metadata"]["llm.metadata.user_id"] == "u-7"
-        assert event["metadata"]["llm.parent_run_id"]
+        assert event["metadata"]["sentinel.cost_known"] == "true"
+        assert event["metadata"]["sentinel.langchain.metadata.user_id"] == "u-7"
+        assert event["metadata"]["sentinel.langchain.parent_run_id"]
         assert event["errors"] == []
-    assert "llm.time_to_first_token_ms" not in plain["metadata"]
-    assert float(streamed["metadata"]["llm.time_to_first_token_ms"]) <= streamed["latency_ms"]
+    assert "sentinel.time_to_first_token_ms" not in plain["metadata"]
+    assert float(streamed["metadata"]["sentinel.time_to_first_token_ms"]) <= streamed["latency_ms"]
 
 
 def test_wrapped_openai_events_reach_the_broker(
@@ -101,16 +101,20 @@ def test_wrapped_openai_events_reach_the_broker(
         assert client.flush(30)
     events = read_back(kafka, topic, 4)
     by_kind = {
-        (e["metadata"]["llm.api"], e["metadata"].get("llm.streaming"), e["errors"] != []): e
+        (
+            e["metadata"]["openai.api.type"],
+            e["metadata"].get("gen_ai.request.stream"),
+            e["errors"] != [],
+        ): e
         for e in events
     }
     assert set(by_kind) == {
-        ("chat.completions", None, False),
-        ("chat.completions", "true", False),
+        ("chat_completions", None, False),
+        ("chat_completions", "true", False),
         ("responses", None, False),
-        ("chat.completions", None, True),
+        ("chat_completions", None, True),
     }
-    for key in (("chat.completions", None, False), ("chat.completions", "true", False)):
+    for key in (("chat_completions", None, False), ("chat_completions", "true", False)):
         event = by_kind[key]
         assert event["model"] == "gpt-4o-2024-08-06"
         assert event["prompt"]["text"] == "user: hello broker"
@@ -119,10 +123,10 @@ def test_wrapped_openai_events_reach_the_broker(
         assert event["cost_usd"] == pytest.approx(
             estimate_cost("gpt-4o", PROMPT_TOKENS, 3, CACHED_TOKENS)
         )
-    failed = by_kind[("chat.completions", None, True)]
+    failed = by_kind[("chat_completions", None, True)]
     assert failed["response"]["finish_reason"] == "error"
-    assert failed["metadata"]["llm.error.status_code"] == "429"
-    assert failed["metadata"]["llm.cost_known"] == "false"
+    assert failed["metadata"]["sentinel.error.status_code"] == "429"
+    assert failed["metadata"]["sentinel.cost_known"] == "false"
     assert by_kind[("responses", None, False)]["model"] == "gpt-4.1-mini-2024-08-06"
 
 
@@ -151,4 +155,4 @@ async def test_async_client_async_chain_and_async_openai(
         "answer to async chain",
         "echo: async oai",
     ]
-    assert all(e["metadata"]["llm.cost_known"] == "true" for e in events)
+    assert all(e["metadata"]["sentinel.cost_known"] == "true" for e in events)

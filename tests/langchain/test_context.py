@@ -40,7 +40,7 @@ def test_request_scope_client_wins_over_the_default(
     assert scoped.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert scoped.span_id
     assert scoped.metadata["http.route"] == "/chat"
-    assert scoped.metadata["llm.integration"] == "langchain"
+    assert scoped.metadata["sentinel.integration"] == "langchain"
     outside = default_recorder.one()
     assert outside.prompt.text == "human: outside"
     assert outside.metadata.get("http.route") is None

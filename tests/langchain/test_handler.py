@@ -37,30 +37,30 @@ def assert_reporting_event(event: TelemetryEvent, question: str) -> None:
     assert_wire_valid(event)
     assert event.service_name == "lc-tests"
     assert event.model == "gpt-4o-mini-2024-07-18"  # the provider's answer wins
-    assert event.metadata["llm.request.model"] == "gpt-4o-mini"
+    assert event.metadata["gen_ai.request.model"] == "gpt-4o-mini"
     assert event.prompt.text == f"human: {question}"
     assert event.response.text == f"answer to {question}"
     assert event.prompt.tokens == USAGE["input_tokens"]
     assert event.response.tokens == USAGE["output_tokens"]
     assert event.response.finish_reason == "stop"
-    assert event.metadata["llm.usage_reported"] == "true"
-    assert event.metadata["llm.usage.cache_read_tokens"] == "1000"
-    assert event.metadata["llm.usage.reasoning_tokens"] == "30"
-    assert event.metadata["llm.integration"] == "langchain"
-    assert event.metadata["llm.run_type"] == "chat"
-    assert event.metadata["llm.provider"] == "reportingchatmodel"
-    assert event.metadata["llm.request.temperature"] == "0.2"
-    assert event.metadata["llm.request.max_tokens"] == "256"
-    uuid.UUID(event.metadata["llm.run_id"])
+    assert event.metadata["sentinel.usage_reported"] == "true"
+    assert event.metadata["gen_ai.usage.cache_read.input_tokens"] == "1000"
+    assert event.metadata["gen_ai.usage.reasoning.output_tokens"] == "30"
+    assert event.metadata["sentinel.integration"] == "langchain"
+    assert event.metadata["gen_ai.operation.name"] == "chat"
+    assert event.metadata["gen_ai.provider.name"] == "reportingchatmodel"
+    assert event.metadata["gen_ai.request.temperature"] == "0.2"
+    assert event.metadata["gen_ai.request.max_tokens"] == "256"
+    uuid.UUID(event.metadata["sentinel.langchain.run_id"])
     assert event.latency_ms > 0
     assert event.cost_usd == pytest.approx(EXPECTED_COST)
-    assert event.metadata["llm.cost_known"] == "true"
+    assert event.metadata["sentinel.cost_known"] == "true"
     assert event.errors == []
 
 
 def assert_streamed(event: TelemetryEvent) -> None:
-    assert event.metadata["llm.streaming"] == "true"
-    ttft = float(event.metadata["llm.time_to_first_token_ms"])
+    assert event.metadata["gen_ai.request.stream"] == "true"
+    ttft = float(event.metadata["sentinel.time_to_first_token_ms"])
     assert 0 <= ttft <= event.latency_ms
 
 
@@ -72,10 +72,10 @@ def test_invoke(recorder: RecordingClient) -> None:
     )
     event = recorder.one()
     assert_reporting_event(event, "what is 2+2?")
-    assert event.metadata["llm.run_id"] == str(run_id)
-    assert "llm.parent_run_id" not in event.metadata
-    assert "llm.streaming" not in event.metadata
-    assert "llm.time_to_first_token_ms" not in event.metadata
+    assert event.metadata["sentinel.langchain.run_id"] == str(run_id)
+    assert "sentinel.langchain.parent_run_id" not in event.metadata
+    assert "gen_ai.request.stream" not in event.metadata
+    assert "sentinel.time_to_first_token_ms" not in event.metadata
 
 
 async def test_ainvoke_runs_inline_on_the_event_loop(recorder: RecordingClient) -> None:
@@ -101,7 +101,7 @@ def test_batch(recorder: RecordingClient) -> None:
     assert sorted(by_question) == sorted(questions)
     for question, event in by_question.items():
         assert_reporting_event(event, question)
-    assert len({e.metadata["llm.run_id"] for e in recorder.events}) == 4
+    assert len({e.metadata["sentinel.langchain.run_id"] for e in recorder.events}) == 4
 
 
 async def test_abatch(recorder: RecordingClient) -> None:
@@ -131,7 +131,7 @@ async def test_astream(recorder: RecordingClient) -> None:
     assert_reporting_event(event, "stream async")
     assert_streamed(event)
     # The first token came after one delay, the stream ended after all of them.
-    assert float(event.metadata["llm.time_to_first_token_ms"]) < event.latency_ms / 2
+    assert float(event.metadata["sentinel.time_to_first_token_ms"]) < event.latency_ms / 2
 
 
 def test_prompt_model_parser_chain_gives_one_event_with_hierarchy(
@@ -156,13 +156,20 @@ def test_prompt_model_parser_chain_gives_one_event_with_hierarchy(
     event = recorder.one()
     assert event.prompt.text == "system: You are terse.\nhuman: Explain tides"
     assert event.response.text == "answer to Explain tides"
-    assert event.metadata["llm.parent_run_id"] == str(chain_run)
-    assert event.metadata["llm.run_id"] != str(chain_run)
-    assert set(event.metadata["llm.tags"].split(",")) == {"prod", "faq", "seq:step:2"}
-    assert event.metadata["llm.metadata.user_id"] == "u-42"
-    assert event.metadata["llm.metadata.attempt"] == "2"
-    assert event.metadata["llm.metadata.flags"] == '{"beta":true}'
-    assert not any(k.startswith(("llm.metadata.ls_", "llm.metadata.lc_")) for k in event.metadata)
+    assert event.metadata["sentinel.langchain.parent_run_id"] == str(chain_run)
+    assert event.metadata["sentinel.langchain.run_id"] != str(chain_run)
+    assert set(event.metadata["sentinel.langchain.tags"].split(",")) == {
+        "prod",
+        "faq",
+        "seq:step:2",
+    }
+    assert event.metadata["sentinel.langchain.metadata.user_id"] == "u-42"
+    assert event.metadata["sentinel.langchain.metadata.attempt"] == "2"
+    assert event.metadata["sentinel.langchain.metadata.flags"] == '{"beta":true}'
+    assert not any(
+        k.startswith(("sentinel.langchain.metadata.ls_", "sentinel.langchain.metadata.lc_"))
+        for k in event.metadata
+    )
     assert event.cost_usd == pytest.approx(EXPECTED_COST)
 
 
@@ -177,7 +184,7 @@ def test_chain_stream_gives_one_streamed_event(recorder: RecordingClient) -> Non
     event = recorder.one()
     assert_reporting_event(event, "pipe")
     assert_streamed(event)
-    assert "llm.parent_run_id" in event.metadata
+    assert "sentinel.langchain.parent_run_id" in event.metadata
 
 
 def test_generic_fake_chat_model(recorder: RecordingClient) -> None:
@@ -188,9 +195,9 @@ def test_generic_fake_chat_model(recorder: RecordingClient) -> None:
     assert first.model == "generic-fake-chat-model"  # the model's type: it names no model
     assert first.response.text == "plain reply"
     assert first.response.finish_reason == "unknown"
-    assert first.metadata["llm.usage_reported"] == "false"
+    assert first.metadata["sentinel.usage_reported"] == "false"
     assert (first.prompt.tokens, first.response.tokens) == (0, 0)
-    assert first.metadata["llm.cost_known"] == "false"
+    assert first.metadata["sentinel.cost_known"] == "false"
     assert first.cost_usd == 0.0
     assert second.response.text == "streamed reply here"
     assert_streamed(second)
@@ -206,7 +213,7 @@ async def test_fake_list_chat_model_streams_and_invokes(recorder: RecordingClien
     assert "".join(str(c.content) for c in chunks) == "second"
     assert [e.response.text for e in recorder.events] == ["first", "second"]
     assert [e.prompt.text for e in recorder.events] == ["human: a", "human: b"]
-    assert "llm.streaming" not in recorder.events[0].metadata
+    assert "gen_ai.request.stream" not in recorder.events[0].metadata
     assert_streamed(recorder.events[1])
 
 
@@ -216,7 +223,7 @@ def test_text_completion_llm(recorder: RecordingClient) -> None:
         "forty-two"
     )
     event = recorder.one()
-    assert event.metadata["llm.run_type"] == "llm"
+    assert event.metadata["gen_ai.operation.name"] == "text_completion"
     assert event.prompt.text == "meaning of life?"
     assert event.response.text == "forty-two"
     assert event.model == "fake-list"
@@ -233,7 +240,7 @@ def test_tool_calls_are_rendered_and_named(recorder: RecordingClient) -> None:
     for event in recorder.events:
         assert event.response.text == '-> tool_call get_weather({"city":"Paris"}) [id=call_1]'
         assert event.response.finish_reason == "tool_calls"
-        assert event.metadata["llm.response.tool_calls"] == "get_weather"
+        assert event.metadata["sentinel.response.tool_calls"] == "get_weather"
 
 
 async def test_100_concurrent_async_runs_give_100_unmixed_events(
@@ -256,12 +263,12 @@ async def test_100_concurrent_async_runs_give_100_unmixed_events(
     assert handler.active_runs == 0
     seen = set()
     for event in recorder.events:
-        i = int(event.metadata["llm.metadata.i"])
+        i = int(event.metadata["sentinel.langchain.metadata.i"])
         seen.add(i)
         assert_reporting_event(event, f"q{i}")
-        assert ("llm.streaming" in event.metadata) == (i % 2 == 0)
+        assert ("gen_ai.request.stream" in event.metadata) == (i % 2 == 0)
     assert seen == set(range(100))
-    assert len({e.metadata["llm.run_id"] for e in recorder.events}) == 100
+    assert len({e.metadata["sentinel.langchain.run_id"] for e in recorder.events}) == 100
 
 
 def test_concurrent_threads_share_one_handler(recorder: RecordingClient) -> None:

@@ -205,12 +205,12 @@ def test_model_name_order() -> None:
 def test_request_params() -> None:
     params = {"temperature": 0.0, "max_completion_tokens": 100, "top_p": 0.9, "stop": ["\n"]}
     assert request_params(params, {"ls_temperature": 1.0}) == {
-        "temperature": 0.0,
-        "max_tokens": 100,
-        "top_p": 0.9,
-        "stop": ["\n"],
+        "gen_ai.request.temperature": 0.0,
+        "gen_ai.request.max_tokens": 100,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.stop_sequences": ["\n"],
     }
-    assert request_params({}, {"ls_max_tokens": 5}) == {"max_tokens": 5}
+    assert request_params({}, {"ls_max_tokens": 5}) == {"gen_ai.request.max_tokens": 5}
 
 
 class _LegacyModel(BaseChatModel):

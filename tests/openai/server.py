@@ -42,6 +42,7 @@ __all__ = [
 
 PROMPT_TOKENS = 1500
 CACHED_TOKENS = 1024
+CACHE_WRITE_TOKENS = 200
 REASONING_TOKENS = 3
 SNAPSHOT = "-2024-08-06"
 SLOW_DELAY = 0.05
@@ -69,13 +70,16 @@ def _last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-def _usage_chat(reply: str) -> dict[str, Any]:
+def _usage_chat(reply: str, model: str = "") -> dict[str, Any]:
     words = len(reply.split())
+    prompt_details = {"cached_tokens": CACHED_TOKENS}
+    if model == "cache-write":  # a provider that also reports prompt-cache writes
+        prompt_details["cache_write_tokens"] = CACHE_WRITE_TOKENS
     return {
         "prompt_tokens": PROMPT_TOKENS,
         "completion_tokens": words,
         "total_tokens": PROMPT_TOKENS + words,
-        "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS},
+        "prompt_tokens_details": prompt_details,
         "completion_tokens_details": {"reasoning_tokens": REASONING_TOKENS},
     }
 
@@ -177,7 +181,7 @@ class FakeOpenAI:
                 "system_fingerprint": "fp_fake",
                 "service_tier": "default",
                 "choices": choices,
-                "usage": _usage_chat(reply),
+                "usage": _usage_chat(reply, model),
             }
         )
 

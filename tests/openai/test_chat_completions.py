@@ -44,24 +44,24 @@ def assert_chat_event(event: TelemetryEvent, *, streamed: bool) -> None:
         estimate_cost("gpt-4o", PROMPT_TOKENS, REPLY_TOKENS, CACHED_TOKENS)
     )
     md = event.metadata
-    assert md["llm.cost_known"] == "true"
-    assert md["llm.integration"] == "openai"
-    assert md["llm.api"] == "chat.completions"
-    assert md["llm.server.address"] == "127.0.0.1"
-    assert md["llm.request.model"] == "gpt-4o"
-    assert md["llm.request.temperature"] == "0.2"
-    assert md["llm.request.max_tokens"] == "64"
-    assert md["llm.response.id"] == "chatcmpl-fake"
-    assert md["llm.response.system_fingerprint"] == "fp_fake"
-    assert md["llm.usage_reported"] == "true"
-    assert md["llm.usage.cache_read_tokens"] == str(CACHED_TOKENS)
-    assert md["llm.usage.reasoning_tokens"] == str(REASONING_TOKENS)
+    assert md["sentinel.cost_known"] == "true"
+    assert md["sentinel.integration"] == "openai"
+    assert md["openai.api.type"] == "chat_completions"
+    assert md["server.address"] == "127.0.0.1"
+    assert md["gen_ai.request.model"] == "gpt-4o"
+    assert md["gen_ai.request.temperature"] == "0.2"
+    assert md["gen_ai.request.max_tokens"] == "64"
+    assert md["gen_ai.response.id"] == "chatcmpl-fake"
+    assert md["openai.response.system_fingerprint"] == "fp_fake"
+    assert md["sentinel.usage_reported"] == "true"
+    assert md["gen_ai.usage.cache_read.input_tokens"] == str(CACHED_TOKENS)
+    assert md["gen_ai.usage.reasoning.output_tokens"] == str(REASONING_TOKENS)
     if streamed:
-        assert md["llm.streaming"] == "true"
-        assert 0 < float(md["llm.time_to_first_token_ms"]) <= event.latency_ms
+        assert md["gen_ai.request.stream"] == "true"
+        assert 0 < float(md["sentinel.time_to_first_token_ms"]) <= event.latency_ms
     else:
-        assert "llm.streaming" not in md
-        assert md["llm.response.service_tier"] == "default"
+        assert "gen_ai.request.stream" not in md
+        assert md["openai.response.service_tier"] == "default"
 
 
 def _create(client: Any, **extra: Any) -> Any:
@@ -103,7 +103,7 @@ def test_sync_stream_yields_the_unwrapped_chunks_and_asks_for_usage(
     assert "".join(c.choices[0].delta.content or "" for c in got) == REPLY
     event = recorder.one()
     assert_chat_event(event, streamed=True)
-    assert event.metadata["llm.stream.chunks"] == str(len(got) + 1)
+    assert event.metadata["sentinel.stream.chunks"] == str(len(got) + 1)
 
 
 async def test_async_stream(aoai: openai.AsyncOpenAI, recorder: RecordingClient) -> None:
@@ -133,7 +133,7 @@ def test_usage_refused_by_the_caller_is_not_forced(
     list(_create(oai, stream=True, stream_options={"include_usage": False}))
     assert server.requests[-1]["stream_options"] == {"include_usage": False}
     event = recorder.one()
-    assert event.metadata["llm.usage_reported"] == "false"
+    assert event.metadata["sentinel.usage_reported"] == "false"
     assert event.prompt.tokens == 0
 
 
@@ -146,12 +146,12 @@ def test_stream_closed_early(oai: openai.OpenAI, recorder: RecordingClient) -> N
     stream.close()
     event = recorder.one()
     assert event.response.finish_reason == "cancelled"
-    assert event.metadata["llm.cancelled"] == "true"
+    assert event.metadata["sentinel.cancelled"] == "true"
     assert event.errors == []
     assert event.response.text == "".join(c.choices[0].delta.content or "" for c in first)
     assert event.response.text == "echo: a"
-    assert event.metadata["llm.usage_reported"] == "false"
-    assert float(event.metadata["llm.time_to_first_token_ms"]) < event.latency_ms
+    assert event.metadata["sentinel.usage_reported"] == "false"
+    assert float(event.metadata["sentinel.time_to_first_token_ms"]) < event.latency_ms
 
 
 async def test_async_stream_closed_early_by_leaving_the_block(
@@ -187,8 +187,8 @@ def test_error_response_is_captured_and_re_raised_unchanged(
     event = recorder.one()
     assert event.errors == ["RateLimitError: Error code: 429 - fake failure with status 429"]
     assert event.response.finish_reason == "error"
-    assert event.metadata["llm.error.type"] == "RateLimitError"
-    assert event.metadata["llm.error.status_code"] == "429"
+    assert event.metadata["error.type"] == "RateLimitError"
+    assert event.metadata["sentinel.error.status_code"] == "429"
     assert event.model == "error-429"
     assert event.prompt.text.startswith("system: You are terse.")
     assert event.response.text == ""
@@ -197,7 +197,7 @@ def test_error_response_is_captured_and_re_raised_unchanged(
 async def test_async_error_response(aoai: openai.AsyncOpenAI, recorder: RecordingClient) -> None:
     with pytest.raises(openai.InternalServerError):
         await aoai.chat.completions.create(model="error-500", messages=MESSAGES)
-    assert recorder.one().metadata["llm.error.status_code"] == "500"
+    assert recorder.one().metadata["sentinel.error.status_code"] == "500"
 
 
 def test_error_in_the_middle_of_a_stream(oai: openai.OpenAI, recorder: RecordingClient) -> None:
@@ -230,8 +230,8 @@ def test_tool_calls(oai: openai.OpenAI, recorder: RecordingClient, stream: bool)
     event = recorder.one()
     assert event.response.text == '-> tool_call get_weather({"city":"Paris"}) [id=call_1]'
     assert event.response.finish_reason == "tool_calls"
-    assert event.metadata["llm.response.tool_calls"] == "get_weather"
-    assert event.metadata["llm.request.tools"] == "get_weather"
+    assert event.metadata["sentinel.response.tool_calls"] == "get_weather"
+    assert event.metadata["sentinel.request.tools"] == "get_weather"
 
 
 def test_conversation_with_tool_results_and_sdk_messages(
@@ -258,8 +258,8 @@ def test_several_choices(oai: openai.OpenAI, recorder: RecordingClient) -> None:
     oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}], n=2)
     event = recorder.one()
     assert event.response.text == "echo: hi\n---\necho: hi"
-    assert event.metadata["llm.generations"] == "2"
-    assert event.metadata["llm.request.n"] == "2"
+    assert event.metadata["sentinel.generations"] == "2"
+    assert event.metadata["gen_ai.request.choice.count"] == "2"
 
 
 def test_wrapping_twice_does_not_double_capture(
@@ -285,7 +285,8 @@ class _Broken:
 
 def test_a_broken_sentinel_never_breaks_the_call(server: FakeOpenAI) -> None:
     client = wrap_openai(
-        openai.OpenAI(api_key="k", base_url=server.base_url, max_retries=0), sentinel=_Broken()
+        openai.OpenAI(api_key="k", base_url=server.base_url, max_retries=0),
+        sentinel=_Broken(),  # type: ignore[arg-type]  # a broken stand-in
     )
     assert _create(client).choices[0].message.content == REPLY
     assert "".join(c.choices[0].delta.content or "" for c in _create(client, stream=True)) == REPLY

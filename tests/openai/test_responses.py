@@ -29,14 +29,14 @@ def assert_responses_event(event: TelemetryEvent, *, streamed: bool) -> None:
         estimate_cost("gpt-4.1-mini", PROMPT_TOKENS, len(REPLY.split()), CACHED_TOKENS)
     )
     md = event.metadata
-    assert md["llm.api"] == "responses"
-    assert md["llm.request.model"] == "gpt-4.1-mini"
-    assert md["llm.request.max_tokens"] == "100"
-    assert md["llm.request.reasoning_effort"] == "low"
-    assert md["llm.response.id"] == "resp_fake"
-    assert md["llm.usage.cache_read_tokens"] == str(CACHED_TOKENS)
-    assert md["llm.usage.reasoning_tokens"] == str(REASONING_TOKENS)
-    assert ("llm.time_to_first_token_ms" in md) is streamed
+    assert md["openai.api.type"] == "responses"
+    assert md["gen_ai.request.model"] == "gpt-4.1-mini"
+    assert md["gen_ai.request.max_tokens"] == "100"
+    assert md["gen_ai.request.reasoning.level"] == "low"
+    assert md["gen_ai.response.id"] == "resp_fake"
+    assert md["gen_ai.usage.cache_read.input_tokens"] == str(CACHED_TOKENS)
+    assert md["gen_ai.usage.reasoning.output_tokens"] == str(REASONING_TOKENS)
+    assert ("sentinel.time_to_first_token_ms" in md) is streamed
 
 
 def _create(client: Any, **extra: Any) -> Any:
@@ -69,7 +69,7 @@ def test_sync_stream(oai: openai.OpenAI, recorder: RecordingClient) -> None:
     assert events[-1].type == "response.completed"
     event = recorder.one()
     assert_responses_event(event, streamed=True)
-    assert event.metadata["llm.stream.chunks"] == str(len(events))
+    assert event.metadata["sentinel.stream.chunks"] == str(len(events))
 
 
 async def test_async_stream(aoai: openai.AsyncOpenAI, recorder: RecordingClient) -> None:
@@ -109,13 +109,13 @@ def test_function_calls_and_item_input(oai: openai.OpenAI, recorder: RecordingCl
     )
     assert event.response.text == '-> tool_call get_weather({"city":"Paris"}) [id=call_1]'
     assert event.response.finish_reason == "tool_calls"
-    assert event.metadata["llm.response.tool_calls"] == "get_weather"
-    assert event.metadata["llm.request.tools"] == "get_weather"
+    assert event.metadata["sentinel.response.tool_calls"] == "get_weather"
+    assert event.metadata["sentinel.request.tools"] == "get_weather"
 
 
 def test_error(oai: openai.OpenAI, recorder: RecordingClient) -> None:
     with pytest.raises(openai.BadRequestError):
         oai.responses.create(model="error-400", input="x")
     event = recorder.one()
-    assert event.metadata["llm.error.status_code"] == "400"
+    assert event.metadata["sentinel.error.status_code"] == "400"
     assert event.errors[0].startswith("BadRequestError: ")

@@ -19,7 +19,7 @@ from sentinel_sdk import (
     json_schema,
     request_scope,
 )
-from sentinel_sdk._base import BaseClient
+from sentinel_sdk._client_base import BaseClient
 from sentinel_sdk.pricing import estimate_cost
 from sentinel_sdk.testing import AsyncInMemoryClient, InMemoryClient, capture_events
 
@@ -58,7 +58,7 @@ def test_cost_is_filled_from_the_price_table() -> None:
     expected = estimate_cost("gpt-4o", 1000, 500)
     assert expected is not None and expected > 0
     assert [e.cost_usd for e in client.events] == [pytest.approx(expected), 1.5, 0.0]
-    assert client.events[2].metadata["llm.cost_known"] == "false"
+    assert client.events[2].metadata["sentinel.cost_known"] == "false"
 
 
 def test_pricing_overrides_apply() -> None:

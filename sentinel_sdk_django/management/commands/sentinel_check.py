@@ -12,9 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sentinel_sdk.client import SentinelClient
-from sentinel_sdk.config import SentinelConfig
-from sentinel_sdk.exceptions import SentinelError
+from sentinel_sdk import SentinelClient, SentinelConfig, SentinelError
 from sentinel_sdk_django.conf import build_config
 
 __all__ = ["Command"]
