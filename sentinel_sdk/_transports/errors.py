@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from sentinel_sdk.config import SentinelConfig
 
 __all__ = [
+    "FatalProducerState",
     "client_logs",
     "explain_connect_failure",
     "is_permanent",
@@ -92,6 +93,20 @@ _CONNECTION = ("KafkaConnectionError", "NoBrokersAvailable")
 _UNREADABLE_REPLY = ("InvalidReceiveError",)  # kafka-python: a frame that is no Kafka frame
 
 
+class FatalProducerState(Exception):
+    """A record the producer refused only because an earlier error left it unusable.
+
+    kafka-python's idempotent producer, after one record the broker rejected for good
+    (e.g. larger than the topic's ``max.message.bytes``), fails every later record with
+    that same error. Those records are not at fault: they are sent again by a new
+    producer (``needs_new_producer``), never dropped as rejected.
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"the producer is unusable after an earlier error: {cause!r}")
+        self.cause = cause
+
+
 @dataclass(frozen=True)
 class _Maps:
     """The clients' exception classes that the SDK tells apart, by kind."""
@@ -120,7 +135,7 @@ def _maps_for(loaded: tuple[bool, ...]) -> _Maps:
 
     return _Maps(
         permanent=classes(*_PERMANENT),
-        broken_producer=classes(*_BROKEN_PRODUCER),
+        broken_producer=(*classes(*_BROKEN_PRODUCER), FatalProducerState),
         timeout=(*classes(*_TIMEOUTS), builtins.TimeoutError),
         connection=(
             *classes(*_CONNECTION, *_AUTH_FAILED, *_AUTH_FAILED_CLIENT_SIDE),

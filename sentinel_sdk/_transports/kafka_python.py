@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .base import Done, ProducerAdapter, require_codec, sasl_settings
-from .errors import client_logs, explain_connect_failure
+from .errors import FatalProducerState, client_logs, explain_connect_failure
 from .redaction import protect_secrets
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ def kafka_python_settings(config: SentinelConfig) -> dict[str, Any]:
 class KafkaPythonProducer(ProducerAdapter):
     """kafka-python ``KafkaProducer``: blocking connect, callback-based sends."""
 
+    _culprit: BaseException | None = None  # the error that left this producer unusable
+
     def connect(self, timeout_ms: int | None = None) -> None:
         """Connect and fetch the topic's metadata (blocks; raises mapped errors)."""
         from kafka import KafkaProducer
@@ -90,16 +92,39 @@ class KafkaPythonProducer(ProducerAdapter):
                 producer.close(timeout=0)
                 raise explain_connect_failure(exc, logs, self.config, timeout_ms) from exc
         self._producer = producer
+        self._culprit = None
 
     def send(self, topic: str, key: bytes, value: bytes, done: Done) -> None:
         """Hand one message over; ``done(None)`` on ack, ``done(exc)`` on final failure."""
         producer = self._producer
+        fatal = self._fatal_error()
+        if fatal is not None:
+            raise FatalProducerState(fatal)
         partition = self._partitioner.pick(topic, None)
         if partition is None:
             partition = self._partitioner.pick(topic, producer.partitions_for(topic))
         future = producer.send(topic, key=key, value=value, partition=partition)
         future.add_callback(lambda _metadata: done(None))
-        future.add_errback(done)
+        future.add_errback(lambda exc: done(self._own_error(exc)))
+
+    def _fatal_error(self) -> BaseException | None:
+        """The error that left the producer unusable, if one did (see FatalProducerState)."""
+        manager = getattr(self._producer, "_transaction_manager", None)
+        if manager is None or not manager.has_fatal_error():
+            return None
+        error: BaseException | None = manager.last_error
+        return error
+
+    def _own_error(self, exc: BaseException) -> BaseException:
+        """``exc`` if it is the record's own failure; a ``FatalProducerState`` when the
+        producer failed it only for an earlier record's error. The first record to fail
+        with the fatal error is the one that caused it (records fail in order)."""
+        if exc is not self._fatal_error():
+            return exc
+        if self._culprit is None:
+            self._culprit = exc
+            return exc
+        return FatalProducerState(exc)
 
     def flush(self, timeout: float) -> None:
         if self._producer is not None:

@@ -19,6 +19,7 @@ import pytest
 from sentinel_sdk import SentinelConfig
 from sentinel_sdk._transports.aiokafka import AIOKafkaAdapter
 from sentinel_sdk._transports.errors import (
+    FatalProducerState,
     client_logs,
     explain_connect_failure,
     is_permanent,
@@ -414,3 +415,38 @@ def test_async_send_wires_acks_errors_and_cancellation_to_done() -> None:
     assert answers[:2] == [None, boom]
     assert isinstance(answers[2], SendError) and "cancelled" in str(answers[2])
     assert producer.abandon() is fake
+
+
+class FakeTransactionManager:
+    def __init__(self) -> None:
+        self.last_error: BaseException | None = None
+
+    def has_fatal_error(self) -> bool:
+        return self.last_error is not None
+
+
+def test_records_failed_for_an_earlier_records_error_ask_for_a_new_producer() -> None:
+    # kafka-python's idempotent producer fails every record after one fatal rejection
+    # with that same error object; only the first record to fail is at fault.
+    producer = KafkaPythonProducer(CONFIG)
+    fake = FakeKafkaProducer()
+    fake._transaction_manager = FakeTransactionManager()  # type: ignore[attr-defined]
+    producer._producer = fake
+    answers: list[BaseException | None] = []
+    for i in range(3):
+        producer.send("t", f"k{i}".encode(), b"v", answers.append)
+    too_large = ke.MessageSizeTooLargeError("the topic's limit")
+    fake._transaction_manager.last_error = too_large  # type: ignore[attr-defined]
+    for future in fake.futures:
+        future.errbacks[0](too_large)
+    culprit, *victims = answers
+    assert culprit is too_large and is_permanent(culprit)
+    for victim in victims:
+        assert isinstance(victim, FatalProducerState) and victim.cause is too_large
+        assert needs_new_producer(victim) and not is_permanent(victim)
+    with pytest.raises(FatalProducerState):  # and nothing more is handed to it
+        producer.send("t", b"k", b"v", answers.append)
+    assert len(fake.sent) == 3
+    other = ke.KafkaTimeoutError("its own")
+    fake.futures[0].errbacks[0](other)
+    assert answers[-1] is other  # an error of the record's own passes through

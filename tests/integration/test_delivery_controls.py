@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -157,3 +158,64 @@ def test_on_success_and_on_error_callbacks(kafka: Broker, spool_dir: str) -> Non
     assert sorted(succeeded) == sorted(ids)
     assert failed == [(too_big, "MessageSizeTooLargeError")]
     assert stats["dropped"] == {"rejected": 1} and stats["sent"] == 20
+
+
+def _topic_with_a_small_message_limit(kafka: Broker, limit: int) -> str:
+    """A fresh topic whose brokers take messages (batches) of at most ``limit`` bytes."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    topic = new_topic("small-limit")
+    admin = KafkaAdminClient(bootstrap_servers=[kafka.plaintext])
+    try:
+        admin.create_topics(
+            [NewTopic(topic, 1, 1, topic_configs={"max.message.bytes": str(limit)})]
+        )
+    finally:
+        admin.close()
+    return topic
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_one_event_the_broker_rejects_costs_that_event_only(
+    kafka: Broker, spool_dir: str, kind: str
+) -> None:
+    # The broker (not the client's own size check) refuses the big event for good: it
+    # is dropped as rejected, and every event before and after it is still delivered.
+    # (kafka-python's idempotent producer turns every later send into the same error
+    # after such a rejection: the SDK must replace it, not drop the rest.)
+    topic = _topic_with_a_small_message_limit(kafka, 8_192)
+    options = {
+        "brokers": [kafka.plaintext],
+        "topic": topic,
+        "spool_dir": spool_dir,
+        "compression_type": "none",
+        "linger_ms": 0,
+    }
+    big = {"model": "m", "prompt": "x" * 50_000}
+    if kind == "sync":
+        with SentinelClient(**options) as client:
+            before = [client.track(model="m", prompt=f"before {i}") for i in range(5)]
+            assert client.flush(30)
+            client.track(**big)  # type: ignore[arg-type]
+            after = [client.track(model="m", prompt=f"after {i}") for i in range(5)]
+            assert client.flush(60), client.stats()
+            stats = client.stats()
+    else:
+        import asyncio
+
+        from sentinel_sdk import AsyncSentinelClient
+
+        async def run() -> tuple[list[str], list[str], Any]:
+            async with AsyncSentinelClient(**options) as client:
+                before = [await client.track(model="m", prompt=f"before {i}") for i in range(5)]
+                assert await client.flush(30)
+                await client.track(**big)  # type: ignore[arg-type]
+                after = [await client.track(model="m", prompt=f"after {i}") for i in range(5)]
+                assert await client.flush(60), client.stats()
+                return before, after, client.stats()
+
+        before, after, stats = asyncio.run(run())
+    assert stats["dropped"] == {"rejected": 1}, stats
+    assert stats["sent"] == 10, stats
+    consumed = consume_events(kafka.plaintext, topic, expected=10, idle=1)
+    assert sorted(e["event_id"] for e in consumed) == sorted(before + after)
