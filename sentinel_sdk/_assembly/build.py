@@ -61,7 +61,6 @@ class TrackFields(TypedDict, total=False):
 
 
 _FIELDS = frozenset(TrackFields.__annotations__)
-# The fields the fast path takes (the rest, e.g. an explicit event_id, are built in full).
 
 
 def build_event(

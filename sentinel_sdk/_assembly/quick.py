@@ -9,9 +9,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sentinel_sdk import _validation as v
 from sentinel_sdk._ids import take_event_id
 from sentinel_sdk._scope_context import CapturedContext, capture_context
+from sentinel_sdk._validation import (
+    is_finite_non_negative,
+    is_plain_str,
+    is_plain_text,
+    is_string_metadata,
+    is_token_count,
+)
 from sentinel_sdk.events import TelemetryEvent
 
 from .build import (
@@ -36,6 +42,7 @@ _time = time.time
 _utc = timezone.utc
 _fromtimestamp = datetime.fromtimestamp
 
+# The fields the fast path takes (the rest, e.g. an explicit event_id, are built in full).
 _QUICK_FIELDS = frozenset(
     {
         "model",
@@ -64,28 +71,23 @@ def quick_size(config: SentinelConfig, fields: Mapping[str, Any]) -> int:
     get = fields.get
     limit = config.max_text_length
     model, prompt, response = get("model"), get("prompt", ""), get("response", "")
+    # Absent fields read as a default the rule accepts: one predicate call per field.
     if not (
-        v.is_plain_str(model)
+        is_plain_str(model)
         and model
-        and v.is_plain_text(prompt, limit)
-        and v.is_plain_text(response, limit)
+        and is_plain_text(prompt, limit)
+        and is_plain_text(response, limit)
+        and is_token_count(get("prompt_tokens", 0))
+        and is_token_count(get("response_tokens", 0))
+        and is_finite_non_negative(get("latency_ms", 0.0))
+        and is_finite_non_negative(get("cost_usd", 0.0))
+        and is_plain_str(get("finish_reason", ""))
     ):
-        return -1
-    for name in ("prompt_tokens", "response_tokens"):
-        value = get(name)
-        if value is not None and not v.is_token_count(value):
-            return -1
-    for name in ("latency_ms", "cost_usd"):
-        value = get(name)
-        if value is not None and not v.is_finite_non_negative(value):
-            return -1
-    finish = get("finish_reason")
-    if finish is not None and not v.is_plain_str(finish):
         return -1
     size = BASE_SIZE + 3 * (len(prompt) + len(response))
     metadata = get("metadata")
     if metadata is not None:
-        if not v.is_string_metadata(metadata):
+        if not is_string_metadata(metadata):
             return -1
         size += metadata_size(metadata)
     return size
@@ -113,7 +115,7 @@ class Captured:
         self.fields = fields
         metadata = fields.get("metadata")
         # The caller may change its dict after track() returns: keep a copy.
-        self.metadata: dict[str, str] | None = None if metadata is None else dict(metadata)
+        self.metadata: dict[str, str] | None = None if metadata is None else metadata.copy()
         self.context = context
         self.event_id = event_id
         self.timestamp = _time()
