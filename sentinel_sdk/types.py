@@ -1,4 +1,9 @@
-"""Enums shared with the LLM Sentinel core, spelled exactly as the Rust core spells them.
+"""Enums of the LLM Sentinel core, spelled exactly as the Rust core spells them.
+
+These describe what the core *detects* (anomalies, their severity, the method
+that found them): the SDK itself never uses them, since it only ships events.
+They are here for code that reads the core's alerts in Python (consumers,
+dashboards, tests), so both sides agree on the names.
 
 Each enum accepts the core's fixed values and a custom variant: ``AnomalyType("my_check")``
 or ``AnomalyType.custom("my_check")`` returns a member-like value whose ``.value`` is

@@ -690,3 +690,40 @@ def test_events_compare_by_value() -> None:
     other = full_event()
     other.metadata["region"] = "eu"
     assert other != full_event()
+
+
+# -- the field list is the dataclass's, derived everywhere ------------------------------
+
+
+def test_the_wire_keys_are_the_dataclass_fields_everywhere() -> None:
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(TelemetryEvent)]
+    event = TelemetryEvent(service_name="svc", model="m")
+    assert list(event.to_dict()) == names
+    assert list(json.loads(event.to_json())) == names
+    assert sorted(json_schema()["properties"]) == sorted(names)
+    assert set(json_schema()["required"]) <= set(names)
+
+
+def test_a_field_added_to_the_event_needs_no_other_change() -> None:
+    import dataclasses
+
+    from sentinel_sdk.events import _unchecked
+
+    @dataclasses.dataclass(slots=True)
+    class RegionalEvent(TelemetryEvent):
+        region: str = "eu-west-1"
+        shard: str | None = None
+
+    event = RegionalEvent(service_name="svc", model="m", region="us-east-1")
+    assert event.to_dict()["region"] == "us-east-1" and event.to_dict()["shard"] is None
+    wire = event.to_json()
+    assert json.loads(wire) == json.loads(json.dumps(event.to_dict()))
+    assert json.loads(wire)["region"] == "us-east-1"
+    assert RegionalEvent.from_json(wire) == event  # parsed by the same field list
+    with pytest.raises(ValidationError, match="unknown field"):
+        TelemetryEvent.from_json(wire)  # the base event does not know the field
+    built = _unchecked(RegionalEvent)(service_name="svc", model="m")
+    assert built.region == "eu-west-1" and built.shard is None  # defaults filled in
+    assert type(built.prompt) is PromptInfo and built.errors == []

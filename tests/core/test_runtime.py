@@ -333,3 +333,30 @@ def test_a_forked_child_gets_a_fresh_producer_thread_and_queue(tmp_path: Path) -
     assert client.flush(10)
     assert client.stats()["sent"] == 3 == len(fake.sent)
     client.close(5)
+
+
+def test_flush_with_an_async_default_client_says_to_await_it() -> None:
+    from sentinel_sdk import ConfigurationError
+    from sentinel_sdk.testing import AsyncInMemoryClient
+
+    previous = set_client(AsyncInMemoryClient())
+    try:
+        with pytest.raises(ConfigurationError, match=r"await client\.flush\(\)"):
+            sentinel_sdk.flush()
+    finally:
+        set_client(previous)
+
+
+def test_current_client_is_the_scopes_else_the_default() -> None:
+    from sentinel_sdk import Client
+    from sentinel_sdk.testing import InMemoryClient
+
+    default, own = InMemoryClient(), InMemoryClient()
+    previous = set_client(default)
+    try:
+        assert sentinel_sdk.current_client() is default
+        with request_scope(client=own):
+            assert sentinel_sdk.current_client() is own
+        assert isinstance(sentinel_sdk.current_client(), Client)  # the protocol, at run time
+    finally:
+        set_client(previous)
