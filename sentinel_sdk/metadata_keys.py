@@ -136,7 +136,7 @@ GEN_AI_REQUEST_CHOICE_COUNT = _key("gen_ai.request.choice.count", "How many choi
 GEN_AI_REQUEST_REASONING_LEVEL = _key("gen_ai.request.reasoning.level", "Reasoning effort asked for (`low`, `high`, ...).", writers=_LLM)
 GEN_AI_REQUEST_STREAM = _key("gen_ai.request.stream", "`true` when the response was streamed.", writers=_LLM)
 GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = _key("gen_ai.usage.cache_read.input_tokens", "Input tokens read from the provider's prompt cache (part of the prompt tokens; priced at the cached rate).", unit="tokens", writers=_LLM)
-GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = _key("gen_ai.usage.cache_creation.input_tokens", "Input tokens written to the provider's prompt cache (part of the prompt tokens).", unit="tokens", writers=_LLM)
+GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = _key("gen_ai.usage.cache_creation.input_tokens", "Input tokens written to the provider's prompt cache (part of the prompt tokens; priced at the cache-write rate).", unit="tokens", writers=_LLM)
 GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = _key("gen_ai.usage.reasoning.output_tokens", "Output tokens spent on reasoning (part of the response tokens).", unit="tokens", writers=_LLM)
 SERVER_ADDRESS = _key("server.address", "Host of the provider's API.", writers=("openai",))
 ERROR_TYPE = _key("error.type", "Class name of the error the call failed with.", writers=_LLM)

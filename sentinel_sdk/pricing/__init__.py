@@ -1,13 +1,15 @@
 """Cost of LLM calls: a bundled, dated price table and the cost fill-in the sender runs.
 
 The table (``prices.json`` next to this module) lists USD per million uncached
-input, cached input and output tokens for current OpenAI, Anthropic, Google,
-Mistral, Meta (Llama at Together AI's rates) and DeepSeek models, with the source
-page of each provider and the date it was compiled (``PRICE_TABLE_DATE``).
+input, cached input (cache reads), cache writes and output tokens for current
+OpenAI, Anthropic, Google, Mistral, Meta (Llama at Together AI's rates) and
+DeepSeek models, with the source page of each provider and the date it was
+compiled (``PRICE_TABLE_DATE``).
 
 Every event a client sends without a cost (``cost_usd == 0``) gets one on the
-sender thread: ``cost_usd`` from ``prompt.tokens``, ``response.tokens`` and the
-cached input tokens in ``metadata["gen_ai.usage.cache_read.input_tokens"]``, and
+sender thread: ``cost_usd`` from ``prompt.tokens``, ``response.tokens``, the
+cached input tokens in ``metadata["gen_ai.usage.cache_read.input_tokens"]`` and the
+cache writes in ``metadata["gen_ai.usage.cache_creation.input_tokens"]``, and
 ``metadata["sentinel.cost_known"]`` set to ``"true"``, or ``"false"`` (cost 0) for a
 model the table does not know.
 
@@ -28,7 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from sentinel_sdk._log import log_rate_limited
 from sentinel_sdk.exceptions import ConfigurationError
-from sentinel_sdk.metadata_keys import GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, SENTINEL_COST_KNOWN
+from sentinel_sdk.metadata_keys import (
+    GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    SENTINEL_COST_KNOWN,
+)
 
 from ._table import ModelPrice, PriceTable, normalize_model, parse_prices
 
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_READ_KEY",
+    "CACHE_WRITE_KEY",
     "COST_KNOWN_KEY",
     "PRICE_TABLE_DATE",
     "ModelPrice",
@@ -52,6 +59,8 @@ __all__ = [
 
 CACHE_READ_KEY = GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS
 """Metadata key holding the input tokens served from the provider's prompt cache."""
+CACHE_WRITE_KEY = GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
+"""Metadata key holding the input tokens written to the provider's prompt cache."""
 COST_KNOWN_KEY = SENTINEL_COST_KNOWN
 """Metadata key set by the cost fill-in: ``"true"``, or ``"false"`` for an unpriced model."""
 
@@ -80,17 +89,22 @@ def lookup(model: str) -> ModelPrice | None:
 
 
 def estimate_cost(
-    model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
 ) -> float | None:
     """USD for one call at bundled prices, or ``None`` for a model the table does not know.
 
     ``prompt_tokens`` counts every input token, including the ``cached_tokens`` that
-    were read from the provider's prompt cache (billed at the cached-input rate).
+    were read from the provider's prompt cache (billed at the cached-input rate) and
+    the ``cache_write_tokens`` written to it (billed at the cache-write rate).
     """
     price = lookup(model)
     if price is None:
         return None
-    return price.cost(prompt_tokens, completion_tokens, cached_tokens)
+    return price.cost(prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens)
 
 
 def load_price_table(pricing: Mapping[str, Any] | str | os.PathLike[str] | None) -> PriceTable:
@@ -144,6 +158,7 @@ def cost_filler(config: SentinelConfig) -> Callable[[TelemetryEvent], None]:
                     event.prompt.tokens,
                     event.response.tokens,
                     _tokens(metadata.get(CACHE_READ_KEY)),
+                    _tokens(metadata.get(CACHE_WRITE_KEY)),
                 )
             # A new dict: the event may be a shallow copy sharing the caller's metadata.
             event.metadata = {**metadata, COST_KNOWN_KEY: "false" if price is None else "true"}

@@ -28,28 +28,44 @@ _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 _LLAMA_COMPACT = re.compile(r"^llama(\d+)(?:-(\d+))?(?=-|$)")
 _DATED = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 _BOUNDARY = frozenset("-_:@")
-_PRICE_KEYS = frozenset({"input", "cached_input", "output"})
+_PRICE_KEYS = frozenset({"input", "cached_input", "cache_write", "output"})
 _CACHE_LIMIT = 4096
 _MISS = object()
 
 
 @dataclass(frozen=True, slots=True)
 class ModelPrice:
-    """USD per million tokens for one model: uncached input, cached input, output."""
+    """USD per million tokens for one model: uncached input, cached input (a cache read),
+    input written to the prompt cache, output."""
 
     model: str
     input: float
     cached_input: float
     output: float
     provider: str = ""
+    cache_write: float | None = None
+    """Input tokens written to the prompt cache (Anthropic bills 1.25x input); ``None``:
+    billed as uncached input."""
 
-    def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
-        """USD for one call. ``prompt_tokens`` includes the ``cached_tokens`` read from cache."""
+    def cost(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float:
+        """USD for one call. ``prompt_tokens`` counts every input token, including the
+        ``cached_tokens`` read from the cache and the ``cache_write_tokens`` written to it."""
         prompt = max(int(prompt_tokens), 0)
         cached = min(max(int(cached_tokens), 0), prompt)
+        written = min(max(int(cache_write_tokens), 0), prompt - cached)
+        write_price = self.input if self.cache_write is None else self.cache_write
         completion = max(int(completion_tokens), 0)
         return (
-            (prompt - cached) * self.input + cached * self.cached_input + completion * self.output
+            (prompt - cached - written) * self.input
+            + cached * self.cached_input
+            + written * write_price
+            + completion * self.output
         ) / 1_000_000
 
 
@@ -135,7 +151,8 @@ class PriceTable:
 def parse_prices(data: object, *, source: str) -> dict[str, ModelPrice]:
     """``{model: {"input": x, "cached_input": y, "output": z}}`` as ``ModelPrice`` objects.
 
-    ``input`` and ``output`` are required, ``cached_input`` defaults to ``input``;
+    ``input`` and ``output`` are required, ``cached_input`` defaults to ``input``, and
+    ``cache_write`` (input written to the prompt cache) defaults to ``input`` as well;
     values are finite numbers >= 0 in USD per million tokens. Anything else raises
     ``ConfigurationError`` naming the ``pricing`` option and ``source``.
     """
@@ -155,7 +172,7 @@ def parse_prices(data: object, *, source: str) -> dict[str, ModelPrice]:
         if unknown:
             raise _bad(
                 f"{source}[{model!r}] has unknown key(s) {', '.join(unknown)}; "
-                "known: input, cached_input, output (USD per million tokens)"
+                "known: input, cached_input, cache_write, output (USD per million tokens)"
             )
         for required in ("input", "output"):
             if required not in entry:
@@ -172,6 +189,7 @@ def parse_prices(data: object, *, source: str) -> dict[str, ModelPrice]:
             cached_input=values.get("cached_input", values["input"]),
             output=values["output"],
             provider=provider if isinstance(provider, str) else "",
+            cache_write=values.get("cache_write"),
         )
     return out
 

@@ -19,6 +19,7 @@ from sentinel_sdk import (
 from sentinel_sdk.config import SentinelConfig
 from sentinel_sdk.pricing import (
     CACHE_READ_KEY,
+    CACHE_WRITE_KEY,
     COST_KNOWN_KEY,
     PRICE_TABLE_DATE,
     cost_filler,
@@ -35,6 +36,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(pricing.__all__) == sorted(
         [
             "CACHE_READ_KEY",
+            "CACHE_WRITE_KEY",
             "COST_KNOWN_KEY",
             "PRICE_TABLE_DATE",
             "ModelPrice",
@@ -59,7 +61,8 @@ def test_table_is_dated_and_names_a_source_for_every_provider() -> None:
         assert data["sources"][provider]["checked"]
     for name, entry in data["models"].items():
         assert entry["cached_input"] <= entry["input"], name
-        assert set(entry) == {"provider", "input", "cached_input", "output"}, name
+        assert set(entry) - {"cache_write"} == {"provider", "input", "cached_input", "output"}, name
+        assert entry.get("cache_write", entry["input"]) >= entry["input"], name
     for alias, target in data["aliases"].items():
         assert target in data["models"], alias
 
@@ -146,6 +149,39 @@ def test_cost_formula_bills_cached_input_at_the_cached_rate() -> None:
     # Cached tokens are part of the prompt: more than the prompt is clamped to it.
     assert estimate_cost("gpt-4o", 100, 0, cached_tokens=10_000) == pytest.approx(100 * 1.25 / 1e6)
     assert estimate_cost("gpt-4o", 0, 0) == 0.0
+
+
+def test_cache_writes_are_billed_at_the_cache_write_rate() -> None:
+    # claude-sonnet-4-5: $3 input, $0.30 cache read, $3.75 cache write, $15 output.
+    cost = estimate_cost("claude-sonnet-4-5", 2000, 100, cached_tokens=1000, cache_write_tokens=600)
+    assert cost == pytest.approx((400 * 3.0 + 1000 * 0.3 + 600 * 3.75 + 100 * 15.0) / 1e6)
+    # Reads and writes are both part of the prompt: writes are clamped to what is left.
+    assert estimate_cost("claude-sonnet-4-5", 100, 0, 60, 1000) == pytest.approx(
+        (60 * 0.3 + 40 * 3.75) / 1e6
+    )
+    # A model with no cache-write price bills writes as plain input.
+    assert estimate_cost("gpt-4o", 1000, 0, cache_write_tokens=1000) == estimate_cost(
+        "gpt-4o", 1000, 0
+    )
+
+
+def test_every_anthropic_entry_has_its_cache_write_price() -> None:
+    data = json.loads(PRICES_JSON.read_text())
+    for name, entry in data["models"].items():
+        if entry["provider"] == "anthropic":
+            assert entry["cache_write"] == pytest.approx(entry["input"] * 1.25), name
+        else:
+            assert "cache_write" not in entry, name
+
+
+def test_cache_write_overrides_are_parsed_and_checked() -> None:
+    table = pricing.load_price_table({"m": {"input": 1, "output": 2, "cache_write": 4}})
+    price = table.lookup("m")
+    assert price is not None
+    assert price.cache_write == 4.0
+    assert price.cost(1_000_000, 0, 0, 1_000_000) == pytest.approx(4.0)
+    with pytest.raises(ConfigurationError, match="cache_write"):
+        pricing.load_price_table({"m": {"input": 1, "output": 2, "cache_write": -1}})
 
 
 def test_every_bundled_entry_prices_a_call() -> None:
@@ -254,6 +290,14 @@ def test_fill_sets_cost_and_marks_it_known() -> None:
     assert event.cost_usd == pytest.approx((500 * 3.0 + 1500 * 0.3 + 300 * 15.0) / 1e6)
     assert event.metadata[COST_KNOWN_KEY] == "true"
     event.validate()
+
+
+def test_fill_prices_cache_writes() -> None:
+    fill = cost_filler(SentinelConfig())
+    metadata = {CACHE_READ_KEY: "1000", CACHE_WRITE_KEY: "600"}
+    event = _event("claude-sonnet-4-5-20250929", 2000, 100, **metadata)
+    fill(event)
+    assert event.cost_usd == pytest.approx((400 * 3.0 + 1000 * 0.3 + 600 * 3.75 + 100 * 15.0) / 1e6)
 
 
 def test_fill_marks_unknown_models_and_leaves_cost_zero() -> None:
