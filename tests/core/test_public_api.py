@@ -11,6 +11,7 @@ import inspect
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -73,6 +74,7 @@ PUBLIC_MODULES: dict[str, list[str] | None] = {
     ],
     "pricing": [
         "CACHE_READ_KEY",
+        "CACHE_WRITE_KEY",
         "COST_KNOWN_KEY",
         "ModelPrice",
         "PRICE_TABLE_DATE",
@@ -224,3 +226,13 @@ def test_py_typed_marker_ships() -> None:
 
     assert resources.files("sentinel_sdk").joinpath("py.typed").is_file()
     assert resources.files("sentinel_sdk").joinpath("schema/telemetry_event.schema.json").is_file()
+
+
+def test_every_integration_package_is_typed() -> None:
+    # PEP 561: each top-level package needs its own marker, or mypy users of
+    # sentinel_sdk_openai & co. are told the package has no type information.
+    root = Path(sentinel_sdk.__file__).parent.parent
+    packages = sorted(p.name for p in root.glob("sentinel_sdk_*") if (p / "__init__.py").is_file())
+    assert len(packages) >= 6
+    for package in packages:
+        assert (root / package / "py.typed").is_file(), package
