@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -231,8 +232,14 @@ def test_py_typed_marker_ships() -> None:
 def test_every_integration_package_is_typed() -> None:
     # PEP 561: each top-level package needs its own marker, or mypy users of
     # sentinel_sdk_openai & co. are told the package has no type information.
+    # The wheel's package list is the source of truth: every integration on
+    # disk must ship, and every shipped one must carry the marker.
     root = Path(sentinel_sdk.__file__).parent.parent
-    packages = sorted(p.name for p in root.glob("sentinel_sdk_*") if (p / "__init__.py").is_file())
-    assert len(packages) >= 6
-    for package in packages:
+    on_disk = sorted(p.name for p in root.glob("sentinel_sdk_*") if (p / "__init__.py").is_file())
+    pyproject = (root / "pyproject.toml").read_text()
+    block = pyproject.split("[tool.hatch.build.targets.wheel]", 1)[1].split("]", 1)[0]
+    shipped = sorted(name for name in re.findall(r'"([\w.]+)"', block) if name != "sentinel_sdk")
+    assert on_disk == shipped
+    assert shipped
+    for package in shipped:
         assert (root / package / "py.typed").is_file(), package
