@@ -39,6 +39,7 @@ __all__ = [
     "enter_scope",
     "open_scope",
     "parse_traceparent",
+    "scope_trace_id",
     "trace_context",
 ]
 
@@ -148,14 +149,17 @@ def open_scope(**options: Unpack[ScopeOptions]) -> tuple[RequestScope, ScopeToke
     else:
         values = coerce_metadata(metadata)
     scope = RequestScope(
-        trace_id=options.get("trace_id")
-        or parse_traceparent(options.get("traceparent"))
-        or new_trace_id(),
+        trace_id=scope_trace_id(options.get("trace_id"), options.get("traceparent")),
         metadata=values,
         client=options.get("client"),
         route=options.get("route"),
     )
     return scope, _current.set(scope)
+
+
+def scope_trace_id(trace_id: str | None, traceparent: str | bytes | None) -> str:
+    """A scope's trace id: the one given, else a valid ``traceparent``'s, else a new one."""
+    return trace_id or parse_traceparent(traceparent) or new_trace_id()
 
 
 def enter_scope(scope: RequestScope) -> ScopeToken:

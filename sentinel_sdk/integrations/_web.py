@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from sentinel_sdk._client_protocol import Client
-from sentinel_sdk._ids import new_span_id, new_trace_id
+from sentinel_sdk._ids import new_span_id
 from sentinel_sdk._scope_context import (
     RequestScope,
     ScopeToken,
     close_scope,
     enter_scope,
-    parse_traceparent,
+    scope_trace_id,
 )
 from sentinel_sdk.exceptions import ConfigurationError
 from sentinel_sdk.metadata_keys import (
@@ -72,7 +72,7 @@ def open_request_scope(
     # The metadata is text already: made and entered directly, without open_scope's
     # coercion (this runs for every request).
     scope = RequestScope(
-        trace_id=parse_traceparent(traceparent) or new_trace_id(),
+        trace_id=scope_trace_id(None, traceparent),
         metadata=metadata,
         client=client,
         route=route,
